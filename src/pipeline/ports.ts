@@ -1,0 +1,79 @@
+/**
+ * The ports the pipeline depends on. The pipeline never imports GitHub, the terminal or a concrete HTTP
+ * client: the action (src/github) and the CLI (src/cli) plug adapters into these interfaces.
+ */
+
+/** Tournament ids as the Numerai API numbers them. */
+export const TOURNAMENTS = { classic: 8, signals: 11, crypto: 12 } as const;
+export type TournamentName = keyof typeof TOURNAMENTS;
+
+export interface Round {
+  number: number;
+  openTime: Date;
+  closeStakingTime: Date | null;
+  closeTime: Date | null;
+}
+
+export interface AccountModel {
+  id: string;
+  name: string;
+  tournament: number;
+}
+
+/** What the pipeline needs from the Numerai API (implemented by src/numerai). */
+export interface NumeraiPort {
+  /** The open round of a tournament, or null when no round is open for submissions. */
+  currentRound(tournament: number): Promise<Round | null>;
+  /** The account's models in one tournament. */
+  accountModels(tournament: number): Promise<AccountModel[]>;
+  /** The id of the model's submission for that round, or null when it has none (the server is the truth). */
+  submissionForRound(modelId: string, round: number, tournament: number): Promise<string | null>;
+  /** A URL from which the dataset file of this round can be downloaded, e.g. "v5.2/live.parquet". */
+  datasetUrl(filename: string, round: number | undefined, tournament: number): Promise<string>;
+  /** Download a URL to `destination` (atomic, resumable, size-checked). */
+  download(url: string, destination: string, onProgress?: (received: number, total: number | null) => void): Promise<void>;
+  /** Upload auth → PUT → create_submission. Returns the submission id. */
+  uploadPredictions(input: { modelId: string; tournament: number; filename: string; csv: Uint8Array }): Promise<string>;
+}
+
+/** The key that identifies one dataset file of one round. */
+export interface DatasetKey {
+  tournament: number;
+  /** Dataset version, e.g. "v5.2". */
+  version: string;
+  round: number;
+  /** File name inside the version, e.g. "live.parquet" or "features.json". */
+  file: string;
+}
+
+/**
+ * Where dataset files live between runs: a local folder for the CLI, the Actions cache for the action.
+ * `restore` puts the file at `path` and returns true on a hit; `save` stores the file that is at `path`.
+ * Adapters turn their own service failures into a false/warning, never into a failed run.
+ */
+export interface DatasetStore {
+  /** The local path at which the file of this key is read and written. */
+  pathFor(key: DatasetKey): string;
+  restore(key: DatasetKey): Promise<boolean>;
+  save(key: DatasetKey): Promise<void>;
+  /** Forget a stored copy that turned out to be corrupt, so it is downloaded again. */
+  discard(key: DatasetKey): Promise<void>;
+}
+
+export interface Clock {
+  now(): Date;
+  sleep(ms: number): Promise<void>;
+}
+
+export const systemClock: Clock = {
+  now: () => new Date(),
+  sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+};
+
+export type Level = 'debug' | 'info' | 'notice' | 'warning' | 'error';
+
+/** Progress and results: a terminal printer for the CLI, @actions/core for the action. */
+export interface Reporter {
+  log(level: Level, message: string, context?: { model?: string }): void;
+  downloadProgress?(file: string, received: number, total: number | null): void;
+}
