@@ -1,0 +1,40 @@
+/**
+ * Everything a run needs to know, read once by a shell (action inputs, or CLI flags and environment) and then
+ * passed down. Nothing below the shells reads the environment.
+ */
+export interface PipelineSettings {
+  /** Numerai API endpoint; the real one by default, the sandbox in tests and the demo. */
+  apiUrl: string;
+  publicId: string;
+  secretKey: string;
+  /** Folder holding one sub-folder per model (model.yml + ONNX files). */
+  modelsDir: string;
+  /** Only these model names, when given (sharding, reruns). Empty: every enabled model. */
+  models: string[];
+  /** Submit even when the model already has a submission for this round. */
+  force: boolean;
+  /** Everything except the upload; CSVs are still written. */
+  dryRun: boolean;
+  /** Where dataset files are kept (the local store's folder; the cache restores into it). */
+  dataDir: string;
+  /** Where submission CSVs and the JSON report are written. */
+  outputDir: string;
+  /** Timeout of one HTTP request, milliseconds. */
+  requestTimeoutMs: number;
+  /** How many times a transient failure is retried. */
+  retries: number;
+}
+
+export const NUMERAI_API_URL = 'https://api-tournament.numer.ai';
+
+export const DEFAULT_SETTINGS: Omit<PipelineSettings, 'publicId' | 'secretKey'> = {
+  apiUrl: NUMERAI_API_URL,
+  modelsDir: 'models',
+  models: [],
+  force: false,
+  dryRun: false,
+  dataDir: '.numerai-data',
+  outputDir: 'numerai-output',
+  requestTimeoutMs: 60_000,
+  retries: 4,
+};
