@@ -1,0 +1,206 @@
+/**
+ * Reads every action input once into typed settings (like actions/checkout's input-helper.ts). Nothing else in
+ * the action reads inputs or runner variables. Secrets are masked the moment they are read, before any code that
+ * could log them runs, including the code that reports a bad input.
+ */
+import { createHash } from 'node:crypto';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import * as core from '@actions/core';
+import { DEFAULT_SETTINGS, type PipelineSettings } from '../pipeline/settings.js';
+import { DEFAULT_OUTPUT_SUBDIR, InputDefaults, Inputs, RunnerEnv, type InputName } from './constants.js';
+
+/** Settings only the action has; the pipeline never sees them. */
+export interface ActionSettings {
+  pipeline: PipelineSettings;
+  /** Keep dataset files in the Actions cache (false: a local folder for this job only). */
+  cache: boolean;
+  openIssues: boolean;
+  /** Token for the GitHub REST API (issues); masked. Empty when none was given. */
+  githubToken: string;
+  uploadArtifacts: boolean;
+  /** The artifact name the user chose, or null to derive one from the round (see artifactNameFor). */
+  artifactName: string | null;
+  failOnError: boolean;
+  runner: RunnerContext;
+}
+
+/** What the action needs to know about the run it is part of. */
+export interface RunnerContext {
+  workspace: string;
+  temp: string;
+  /** owner/name of the repository the workflow runs in; null outside a runner. */
+  repository: { owner: string; repo: string } | null;
+  runId: string;
+  runAttempt: number;
+  serverUrl: string;
+  apiUrl: string;
+  workflow: string;
+}
+
+/** An input has a value the action cannot use. The message names the input and what would be valid. */
+export class InputError extends Error {
+  override name = 'InputError';
+  constructor(
+    readonly input: InputName,
+    message: string,
+  ) {
+    super(`Input "${input}": ${message}`);
+  }
+}
+
+export interface InputSource {
+  /** The raw value of an input ('' when not given), as core.getInput returns it. */
+  get(name: InputName): string;
+  /** Mark a value as secret so the runner masks it in every later log line. */
+  mask(value: string): void;
+  env: NodeJS.ProcessEnv;
+}
+
+/** The inputs and environment of a real runner step. */
+export const runnerInputs: InputSource = {
+  get: (name) => core.getInput(name),
+  mask: (value) => core.setSecret(value),
+  env: process.env,
+};
+
+const TRUE_VALUES = new Set(['true', 'True', 'TRUE']);
+const FALSE_VALUES = new Set(['false', 'False', 'FALSE']);
+
+export function readActionSettings(source: InputSource = runnerInputs): ActionSettings {
+  const read = (name: InputName): string => source.get(name).trim();
+
+  // Mask first: everything below may throw, and an error message must never carry a secret.
+  const secretKey = read(Inputs.SecretKey);
+  const publicId = read(Inputs.PublicId);
+  const githubToken = read(Inputs.GithubToken);
+  for (const secret of [secretKey, publicId, githubToken]) if (secret) source.mask(secret);
+
+  if (!publicId) throw new InputError(Inputs.PublicId, 'required but empty. Pass it from a secret: public-id: ${{ secrets.NUMERAI_PUBLIC_ID }}');
+  if (!secretKey) throw new InputError(Inputs.SecretKey, 'required but empty. Pass it from a secret: secret-key: ${{ secrets.NUMERAI_SECRET_KEY }}');
+
+  const runner = readRunnerContext(source.env);
+  const valueOr = (name: keyof typeof InputDefaults): string => read(name) || InputDefaults[name];
+  const bool = (name: keyof typeof InputDefaults): boolean => parseBoolean(name, read(name), InputDefaults[name] === 'true');
+  const outputDir = read(Inputs.OutputDir);
+  const artifactName = read(Inputs.ArtifactName);
+  if (artifactName) checkArtifactName(artifactName);
+
+  const pipeline: PipelineSettings = {
+    ...DEFAULT_SETTINGS,
+    apiUrl: parseApiUrl(valueOr(Inputs.ApiUrl)),
+    publicId,
+    secretKey,
+    modelsDir: path.resolve(runner.workspace, valueOr(Inputs.ModelsDir)),
+    models: parseModelList(read(Inputs.Models)),
+    force: bool(Inputs.Force),
+    dryRun: bool(Inputs.DryRun),
+    dataDir: path.resolve(runner.workspace, valueOr(Inputs.DataDir)),
+    outputDir: outputDir ? path.resolve(runner.workspace, outputDir) : path.join(runner.temp, DEFAULT_OUTPUT_SUBDIR),
+  };
+
+  return {
+    pipeline,
+    cache: bool(Inputs.Cache),
+    openIssues: bool(Inputs.OpenIssues),
+    githubToken,
+    uploadArtifacts: bool(Inputs.UploadArtifacts),
+    artifactName: artifactName || null,
+    failOnError: bool(Inputs.FailOnError),
+    runner,
+  };
+}
+
+export function readRunnerContext(env: NodeJS.ProcessEnv): RunnerContext {
+  const workspace = path.resolve(env[RunnerEnv.Workspace] || process.cwd());
+  const [owner, repo] = (env[RunnerEnv.Repository] ?? '').split('/');
+  const attempt = Number.parseInt(env[RunnerEnv.RunAttempt] ?? '', 10);
+  return {
+    workspace,
+    temp: path.resolve(env[RunnerEnv.RunnerTemp] || os.tmpdir()),
+    repository: owner && repo ? { owner, repo } : null,
+    runId: env[RunnerEnv.RunId] || '',
+    runAttempt: Number.isInteger(attempt) && attempt > 0 ? attempt : 1,
+    serverUrl: (env[RunnerEnv.ServerUrl] || 'https://github.com').replace(/\/+$/, ''),
+    apiUrl: (env[RunnerEnv.ApiUrl] || 'https://api.github.com').replace(/\/+$/, ''),
+    workflow: env[RunnerEnv.Workflow] || '',
+  };
+}
+
+/**
+ * Booleans as YAML 1.2 spells them (what core.getBooleanInput accepts). An empty value means the default: a
+ * workflow that passes `${{ inputs.force }}` gets '' on a scheduled run, where dispatch inputs do not exist.
+ */
+export function parseBoolean(name: InputName, value: string, fallback: boolean): boolean {
+  if (value === '') return fallback;
+  if (TRUE_VALUES.has(value)) return true;
+  if (FALSE_VALUES.has(value)) return false;
+  throw new InputError(name, `"${value}" is not a boolean. Valid: true | True | TRUE | false | False | FALSE (or empty for the default).`);
+}
+
+/**
+ * Model names separated by commas, spaces or new lines, or a JSON list (what `toJSON(matrix.models)` or a plan
+ * job's output gives). Order is kept; duplicates are dropped.
+ */
+export function parseModelList(value: string): string[] {
+  const text = value.trim();
+  if (!text) return [];
+  let names: string[];
+  if (text.startsWith('[')) {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(text);
+    } catch (error) {
+      throw new InputError(Inputs.Models, `looks like a JSON list but does not parse (${(error as Error).message}). Valid: ["model_a","model_b"] or model_a, model_b`);
+    }
+    if (!Array.isArray(parsed) || !parsed.every((item) => typeof item === 'string')) {
+      throw new InputError(Inputs.Models, 'a JSON value must be a list of model name strings, e.g. ["model_a","model_b"]');
+    }
+    names = parsed.map((item: string) => item.trim());
+  } else {
+    names = text.split(/[\s,]+/);
+  }
+  return [...new Set(names.filter((name) => name.length > 0))];
+}
+
+const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
+
+/** The API URL carries the secret key in a header: plain http only to this machine. */
+export function parseApiUrl(value: string): string {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new InputError(Inputs.ApiUrl, `"${value}" is not a URL. Valid: https://api-tournament.numer.ai (the default) or a sandbox URL such as http://127.0.0.1:8080`);
+  }
+  const loopback = LOOPBACK_HOSTS.has(url.hostname);
+  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && loopback)) {
+    throw new InputError(Inputs.ApiUrl, `"${value}" would send the secret key unencrypted. Valid: an https:// URL, or http:// to localhost/127.0.0.1 for a sandbox`);
+  }
+  return url.toString().replace(/\/+$/, '');
+}
+
+// The characters the artifact service refuses in a name (@actions/artifact validateArtifactName).
+const ARTIFACT_NAME_FORBIDDEN = /[":<>|*?\r\n\\/]/;
+
+function checkArtifactName(name: string): void {
+  if (ARTIFACT_NAME_FORBIDDEN.test(name)) {
+    throw new InputError(Inputs.ArtifactName, `"${name}" contains a character artifacts cannot have. Not allowed: " : < > | * ? \\ / and line breaks`);
+  }
+}
+
+/**
+ * The artifact name of one run: unique per round, per shard (the models input) and per attempt, because the
+ * artifact service refuses a second artifact of the same name in one workflow run.
+ */
+export function artifactNameFor(settings: ActionSettings, round: number | null): string {
+  if (settings.artifactName) return settings.artifactName;
+  const parts = [`numerai-round-${round ?? 'none'}`];
+  if (settings.pipeline.models.length > 0) {
+    const models = settings.pipeline.models;
+    const shard = models.length <= 3 ? models.join('-') : createHash('sha256').update(models.join(',')).digest('hex').slice(0, 10);
+    parts.push(shard);
+  }
+  if (settings.runner.runAttempt > 1) parts.push(`attempt-${settings.runner.runAttempt}`);
+  return parts.join('-').replace(new RegExp(ARTIFACT_NAME_FORBIDDEN.source, 'g'), '_');
+}

@@ -1,0 +1,189 @@
+import assert from 'node:assert/strict';
+import * as path from 'node:path';
+import { describe, it } from 'node:test';
+import { DEFAULT_SETTINGS, NUMERAI_API_URL } from '../../src/pipeline/settings.js';
+import { DEFAULT_OUTPUT_SUBDIR, InputDefaults, Inputs, type InputName } from '../../src/github/constants.js';
+import { artifactNameFor, InputError, parseApiUrl, parseModelList, readActionSettings, runnerInputs, type InputSource } from '../../src/github/inputs.js';
+
+const CANARY_SECRET = 'canary-secret-9f8e7d6c5b4a';
+const ENV = { GITHUB_WORKSPACE: '/runner/work/repo', RUNNER_TEMP: '/runner/temp', GITHUB_REPOSITORY: 'octo/models', GITHUB_RUN_ID: '42', GITHUB_RUN_ATTEMPT: '1' };
+
+/** Inputs as the runner passes them: every declared input, defaults filled in, '' for unset optional ones. */
+function source(values: Partial<Record<InputName, string>>, env: NodeJS.ProcessEnv = ENV) {
+  const masked: string[] = [];
+  const inputs: Partial<Record<InputName, string>> = { [Inputs.PublicId]: 'PUBLICID123', [Inputs.SecretKey]: CANARY_SECRET, ...values };
+  const src: InputSource = { get: (name) => inputs[name] ?? '', mask: (value) => masked.push(value), env };
+  return { src, masked };
+}
+
+describe('readActionSettings', () => {
+  it('gives the documented defaults when only the keys are set', () => {
+    const { src } = source({});
+    const settings = readActionSettings(src);
+    assert.deepEqual(settings.pipeline, {
+      ...DEFAULT_SETTINGS,
+      publicId: 'PUBLICID123',
+      secretKey: CANARY_SECRET,
+      apiUrl: NUMERAI_API_URL,
+      modelsDir: '/runner/work/repo/models',
+      dataDir: '/runner/work/repo/.numerai-data',
+      outputDir: path.join('/runner/temp', DEFAULT_OUTPUT_SUBDIR),
+    });
+    assert.equal(settings.cache, true);
+    assert.equal(settings.openIssues, true);
+    assert.equal(settings.uploadArtifacts, true);
+    assert.equal(settings.failOnError, true);
+    assert.equal(settings.artifactName, null);
+    assert.deepEqual(settings.runner.repository, { owner: 'octo', repo: 'models' });
+    assert.equal(settings.runner.runId, '42');
+    assert.equal(settings.runner.apiUrl, 'https://api.github.com');
+  });
+
+  it('reads every input', () => {
+    const { src } = source({
+      [Inputs.ModelsDir]: 'ml/onnx',
+      [Inputs.Models]: 'alpha, beta\ngamma',
+      [Inputs.DryRun]: 'true',
+      [Inputs.Force]: 'TRUE',
+      [Inputs.Cache]: 'false',
+      [Inputs.DataDir]: '/data/numerai',
+      [Inputs.OutputDir]: 'out',
+      [Inputs.OpenIssues]: 'False',
+      [Inputs.GithubToken]: 'ghs_token',
+      [Inputs.UploadArtifacts]: 'false',
+      [Inputs.ArtifactName]: 'predictions',
+      [Inputs.FailOnError]: 'false',
+      [Inputs.ApiUrl]: 'http://127.0.0.1:4000/graphql/',
+    });
+    const settings = readActionSettings(src);
+    assert.equal(settings.pipeline.modelsDir, '/runner/work/repo/ml/onnx');
+    assert.deepEqual(settings.pipeline.models, ['alpha', 'beta', 'gamma']);
+    assert.equal(settings.pipeline.dryRun, true);
+    assert.equal(settings.pipeline.force, true);
+    assert.equal(settings.pipeline.dataDir, '/data/numerai');
+    assert.equal(settings.pipeline.outputDir, '/runner/work/repo/out');
+    assert.equal(settings.pipeline.apiUrl, 'http://127.0.0.1:4000/graphql');
+    assert.equal(settings.cache, false);
+    assert.equal(settings.openIssues, false);
+    assert.equal(settings.githubToken, 'ghs_token');
+    assert.equal(settings.uploadArtifacts, false);
+    assert.equal(settings.artifactName, 'predictions');
+    assert.equal(settings.failOnError, false);
+  });
+
+  it('treats an empty boolean as its default (dispatch inputs are empty on scheduled runs)', () => {
+    const { src } = source({ [Inputs.Force]: '', [Inputs.Cache]: '', [Inputs.DryRun]: '  ' });
+    const settings = readActionSettings(src);
+    assert.equal(settings.pipeline.force, false);
+    assert.equal(settings.pipeline.dryRun, false);
+    assert.equal(settings.cache, true);
+  });
+
+  it('rejects a boolean it cannot read, naming the input and the valid values', () => {
+    const { src } = source({ [Inputs.DryRun]: 'yes' });
+    assert.throws(() => readActionSettings(src), (error: unknown) => {
+      assert.ok(error instanceof InputError);
+      assert.equal(error.input, 'dry-run');
+      assert.match(error.message, /Input "dry-run": "yes" is not a boolean\. Valid: true \| True \| TRUE \| false/);
+      return true;
+    });
+  });
+
+  it('masks the secret key, the public id and the token before anything can fail', () => {
+    const { src, masked } = source({ [Inputs.GithubToken]: 'ghs_abc', [Inputs.ApiUrl]: 'ftp://nope' });
+    assert.throws(() => readActionSettings(src), InputError);
+    assert.deepEqual(masked.sort(), ['PUBLICID123', 'ghs_abc', CANARY_SECRET].sort());
+  });
+
+  it('reports missing keys with how to pass them, never echoing other values', () => {
+    const { src } = source({ [Inputs.SecretKey]: '   ' });
+    assert.throws(() => readActionSettings(src), /Input "secret-key": required but empty\. Pass it from a secret: secret-key: \$\{\{ secrets\.NUMERAI_SECRET_KEY \}\}/);
+    const noId = source({ [Inputs.PublicId]: '' });
+    assert.throws(() => readActionSettings(noId.src), /Input "public-id": required but empty/);
+  });
+
+  it('never puts the secret into any error it throws', () => {
+    for (const bad of [{ [Inputs.ApiUrl]: 'not a url' }, { [Inputs.Models]: '[1,2]' }, { [Inputs.Force]: 'maybe' }, { [Inputs.ArtifactName]: 'a/b' }]) {
+      const { src } = source(bad);
+      assert.throws(() => readActionSettings(src), (error: unknown) => {
+        assert.ok(error instanceof InputError);
+        assert.ok(!JSON.stringify({ ...error, message: error.message, stack: error.stack }).includes(CANARY_SECRET));
+        return true;
+      });
+    }
+  });
+
+  it('falls back sensibly outside a runner', () => {
+    const { src } = source({}, {});
+    const settings = readActionSettings(src);
+    assert.equal(settings.runner.repository, null);
+    assert.equal(settings.runner.runAttempt, 1);
+    assert.equal(settings.pipeline.modelsDir, path.resolve('models'));
+  });
+
+  it('reads inputs from INPUT_* variables through @actions/core, hyphens kept', () => {
+    const names = { 'INPUT_PUBLIC-ID': ' id-from-env ', 'INPUT_SECRET-KEY': CANARY_SECRET, 'INPUT_DRY-RUN': 'true', INPUT_MODELS: '["a","b"]' };
+    const saved = { ...process.env };
+    Object.assign(process.env, names);
+    try {
+      const settings = readActionSettings({ ...runnerInputs, mask: () => {}, env: ENV });
+      assert.equal(settings.pipeline.publicId, 'id-from-env');
+      assert.equal(settings.pipeline.dryRun, true);
+      assert.deepEqual(settings.pipeline.models, ['a', 'b']);
+    } finally {
+      for (const key of Object.keys(names)) if (!(key in saved)) delete process.env[key];
+    }
+  });
+});
+
+describe('parseModelList', () => {
+  it('splits on commas, spaces and new lines, keeps order, drops duplicates', () => {
+    assert.deepEqual(parseModelList(' a,b  c\n\nd,a '), ['a', 'b', 'c', 'd']);
+    assert.deepEqual(parseModelList(''), []);
+  });
+  it('reads a JSON list (a plan job output or toJSON(matrix.models))', () => {
+    assert.deepEqual(parseModelList('["m1", "m2", "m1"]'), ['m1', 'm2']);
+    assert.deepEqual(parseModelList('[]'), []);
+  });
+  it('explains a malformed JSON list', () => {
+    assert.throws(() => parseModelList('["a",'), /Input "models": looks like a JSON list but does not parse/);
+    assert.throws(() => parseModelList('[1]'), /must be a list of model name strings/);
+  });
+});
+
+describe('parseApiUrl', () => {
+  it('accepts https anywhere and http only on loopback', () => {
+    assert.equal(parseApiUrl('https://api-tournament.numer.ai'), 'https://api-tournament.numer.ai');
+    assert.equal(parseApiUrl('http://localhost:8080/'), 'http://localhost:8080');
+    assert.equal(parseApiUrl('http://[::1]:8080'), 'http://[::1]:8080');
+    assert.throws(() => parseApiUrl('http://api-tournament.numer.ai'), /would send the secret key unencrypted/);
+    assert.throws(() => parseApiUrl('numer.ai'), /is not a URL/);
+  });
+});
+
+describe('artifactNameFor', () => {
+  const base = readActionSettings(source({}).src);
+  it('names the round, the shard and the attempt so parallel jobs never collide', () => {
+    assert.equal(artifactNameFor(base, 1234), 'numerai-round-1234');
+    assert.equal(artifactNameFor(base, null), 'numerai-round-none');
+    const shard = { ...base, pipeline: { ...base.pipeline, models: ['a', 'b'] } };
+    assert.equal(artifactNameFor(shard, 7), 'numerai-round-7-a-b');
+    const bigShard = { ...base, pipeline: { ...base.pipeline, models: ['a', 'b', 'c', 'd'] } };
+    const otherShard = { ...base, pipeline: { ...base.pipeline, models: ['e', 'f', 'g', 'h'] } };
+    assert.match(artifactNameFor(bigShard, 7), /^numerai-round-7-[0-9a-f]{10}$/);
+    assert.notEqual(artifactNameFor(bigShard, 7), artifactNameFor(otherShard, 7));
+    const rerun = { ...base, runner: { ...base.runner, runAttempt: 3 } };
+    assert.equal(artifactNameFor(rerun, 7), 'numerai-round-7-attempt-3');
+  });
+  it('uses the name the user chose', () => {
+    assert.equal(artifactNameFor({ ...base, artifactName: 'mine' }, 7), 'mine');
+  });
+});
+
+describe('constants', () => {
+  it('keep the defaults of the pipeline and the action in step', () => {
+    assert.equal(InputDefaults[Inputs.ApiUrl], NUMERAI_API_URL);
+    assert.equal(InputDefaults[Inputs.ModelsDir], DEFAULT_SETTINGS.modelsDir);
+    assert.equal(InputDefaults[Inputs.DataDir], DEFAULT_SETTINGS.dataDir);
+  });
+});
