@@ -1,0 +1,183 @@
+/**
+ * The action's DatasetStore: dataset files kept between runs in the GitHub Actions cache (@actions/cache, v2
+ * service). One cache entry per file and round, keyed by tournament, dataset version, round and file name.
+ *
+ * The cache only ever saves time. Whatever goes wrong with it — service down, rate limited, a reservation race
+ * with a parallel job, a write-denied token, tar failing — becomes a warning through the injected logger and a
+ * miss, so the pipeline downloads the file instead. Nothing here throws on a service failure.
+ */
+import { rm, stat } from 'node:fs/promises';
+import path from 'node:path';
+import * as actionsCache from '@actions/cache';
+import type { DatasetKey, DatasetStore, Reporter } from '../pipeline/ports.js';
+
+/** The part of @actions/cache this store uses (the real module by default; injectable for other runtimes). */
+export interface CacheClient {
+  isFeatureAvailable(): boolean;
+  restoreCache(paths: string[], primaryKey: string, restoreKeys?: string[]): Promise<string | undefined>;
+  saveCache(paths: string[], key: string): Promise<number>;
+}
+
+export interface ActionsCacheStoreOptions {
+  /** The folder dataset files are read from and written to (the pipeline's `dataDir`). */
+  dataDir: string;
+  logger: Pick<Reporter, 'log'>;
+  /** Prepended to every cache key, so entries are easy to find and never collide with other caches. */
+  keyPrefix?: string;
+  cache?: CacheClient;
+}
+
+export const DEFAULT_CACHE_KEY_PREFIX = 'numerai-autopilot-';
+
+/** Dataset versions and file names become path segments and cache keys: keep them to a safe alphabet. */
+const SAFE_SEGMENT = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
+
+/**
+ * The cache key of one dataset file of one round, e.g. `numerai-autopilot-8-v5.2-1234-live.parquet`.
+ * Round is part of the key because live data changes every round; a new round never restores last round's file.
+ */
+export function datasetCacheKey(key: DatasetKey, prefix: string = DEFAULT_CACHE_KEY_PREFIX): string {
+  checkKey(key);
+  return `${prefix}${key.tournament}-${key.version}-${key.round}-${key.file}`;
+}
+
+/**
+ * Where a dataset file lives under `dataDir`: `<dataDir>/<tournament>/<version>/<round>/<file>`, absolute.
+ * The cache entry's version is derived from this path, so it must be the same string in every run: runners give
+ * each repository the same workspace path, and the path is resolved once here.
+ */
+export function datasetPath(dataDir: string, key: DatasetKey): string {
+  checkKey(key);
+  return path.resolve(dataDir, String(key.tournament), key.version, String(key.round), ...key.file.split('/'));
+}
+
+export function createActionsCacheStore(options: ActionsCacheStoreOptions): DatasetStore {
+  const { dataDir, logger } = options;
+  const prefix = options.keyPrefix ?? DEFAULT_CACHE_KEY_PREFIX;
+  const cache = options.cache ?? actionsCache;
+  /** Keys whose restored copy was corrupt: their entry is immutable, so saving again under the key would fail. */
+  const discarded = new Set<string>();
+  let availability: boolean | undefined;
+
+  const available = (): boolean => {
+    if (availability === undefined) {
+      availability = safeAvailability(cache);
+      if (!availability) {
+        logger.log(
+          'warning',
+          'The GitHub Actions cache service is not available to this job (ACTIONS_RESULTS_URL is not set, or the ' +
+            'runner does not support the cache): dataset files will be downloaded every run.',
+        );
+      }
+    }
+    return availability;
+  };
+
+  const describe = (key: DatasetKey): string => `${key.version}/${key.file} for round ${key.round}`;
+
+  return {
+    pathFor: (key) => datasetPath(dataDir, key),
+
+    async restore(key) {
+      const cacheKey = datasetCacheKey(key, prefix);
+      const file = datasetPath(dataDir, key);
+      if (!available()) return false;
+      let matched: string | undefined;
+      try {
+        matched = await cache.restoreCache([file], cacheKey);
+      } catch (error) {
+        logger.log('warning', `Could not restore ${describe(key)} from the Actions cache (key ${cacheKey}): ${messageOf(error)}. Downloading it instead.`);
+        return false;
+      }
+      if (matched === undefined) {
+        // A miss, or a service failure the cache client has already reported as a warning of its own.
+        logger.log('info', `${describe(key)} is not in the Actions cache (key ${cacheKey}); downloading it.`);
+        return false;
+      }
+      if (matched !== cacheKey) {
+        // The service also matches keys by prefix; another entry's archive is not this file.
+        logger.log('info', `The Actions cache matched ${matched}, not ${cacheKey}; downloading ${describe(key)}.`);
+        return false;
+      }
+      if (!(await isFile(file))) {
+        logger.log('warning', `The Actions cache entry ${cacheKey} did not contain ${file}; downloading ${describe(key)}.`);
+        return false;
+      }
+      logger.log('info', `Restored ${describe(key)} from the Actions cache (key ${cacheKey}).`);
+      return true;
+    },
+
+    async save(key) {
+      const cacheKey = datasetCacheKey(key, prefix);
+      const file = datasetPath(dataDir, key);
+      if (discarded.has(cacheKey)) {
+        logger.log(
+          'info',
+          `Not saving ${describe(key)} to the Actions cache: entry ${cacheKey} holds a corrupt copy and cache entries ` +
+            'cannot be replaced. The key changes next round.',
+        );
+        return;
+      }
+      if (!available()) return;
+      if (!(await isFile(file))) {
+        logger.log('warning', `Not saving ${describe(key)} to the Actions cache: ${file} does not exist.`);
+        return;
+      }
+      let id: number;
+      try {
+        id = await cache.saveCache([file], cacheKey);
+      } catch (error) {
+        logger.log('warning', `Could not save ${describe(key)} to the Actions cache (key ${cacheKey}): ${messageOf(error)}. The next run downloads it again.`);
+        return;
+      }
+      if (id === -1) {
+        logger.log(
+          'warning',
+          `Could not save ${describe(key)} to the Actions cache (key ${cacheKey}): another job may be saving the same ` +
+            'entry, the token may not allow cache writes, or the cache service failed (see the messages above). ' +
+            'The next run downloads it again if no copy was saved.',
+        );
+        return;
+      }
+      logger.log('info', `Saved ${describe(key)} to the Actions cache (key ${cacheKey}).`);
+    },
+
+    async discard(key) {
+      const cacheKey = datasetCacheKey(key, prefix);
+      discarded.add(cacheKey);
+      await rm(datasetPath(dataDir, key), { force: true });
+      logger.log('warning', `Discarded a corrupt copy of ${describe(key)} restored from the Actions cache (key ${cacheKey}).`);
+    },
+  };
+}
+
+function checkKey(key: DatasetKey): void {
+  const problems: string[] = [];
+  if (!Number.isInteger(key.tournament) || key.tournament <= 0) problems.push(`tournament ${key.tournament} is not a positive integer`);
+  if (!Number.isInteger(key.round) || key.round < 0) problems.push(`round ${key.round} is not a non-negative integer`);
+  if (!SAFE_SEGMENT.test(key.version)) problems.push(`version "${key.version}" is not like "v5.2"`);
+  if (!key.file.split('/').every((segment) => SAFE_SEGMENT.test(segment))) {
+    problems.push(`file "${key.file}" is not a relative file name like "live.parquet"`);
+  }
+  if (problems.length > 0) throw new Error(`Invalid dataset key: ${problems.join('; ')}.`);
+}
+
+function safeAvailability(cache: CacheClient): boolean {
+  try {
+    return cache.isFeatureAvailable();
+  } catch {
+    return false;
+  }
+}
+
+async function isFile(file: string): Promise<boolean> {
+  try {
+    return (await stat(file)).isFile();
+  } catch {
+    return false;
+  }
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

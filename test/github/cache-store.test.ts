@@ -1,0 +1,202 @@
+/**
+ * The Actions-cache dataset store against the real @actions/cache client and the results-service emulator.
+ * This file sets the runner environment for its whole process (node:test runs each file in its own process).
+ */
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { after, before, beforeEach, describe, it } from 'node:test';
+import { createActionsCacheStore, datasetCacheKey, datasetPath } from '../../src/github/cache-store.js';
+import type { DatasetKey } from '../../src/pipeline/ports.js';
+import { ActionsResultsEmulator } from '../emulators/actions-results.js';
+import { captureStdout, recordingLogger } from '../emulators/capture.js';
+import { setEnv } from '../emulators/env.js';
+
+const LIVE: DatasetKey = { tournament: 8, version: 'v5.2', round: 1234, file: 'live.parquet' };
+
+let emulator: ActionsResultsEmulator;
+let root: string;
+let workspace: string;
+let restoreEnv: () => void;
+
+before(async () => {
+  emulator = await ActionsResultsEmulator.start();
+  root = await mkdtemp(path.join(os.tmpdir(), 'cache-store-'));
+  workspace = path.join(root, 'workspace');
+  await mkdir(path.join(root, 'runner-temp'), { recursive: true });
+  await mkdir(workspace, { recursive: true });
+  restoreEnv = setEnv(emulator.runnerEnv({ workspace, runnerTemp: path.join(root, 'runner-temp') }));
+});
+
+after(async () => {
+  restoreEnv();
+  await emulator.close();
+  await rm(root, { recursive: true, force: true });
+});
+
+beforeEach(async () => {
+  emulator.faults.clear();
+  await rm(path.join(workspace, 'data'), { recursive: true, force: true });
+});
+
+/** Runs a cache call with the client's own workflow commands captured, so they do not clutter the test log. */
+function quietly<T>(action: () => Promise<T>) {
+  return captureStdout(action);
+}
+
+async function writeDataset(key: DatasetKey, content: Buffer, dataDir = path.join(workspace, 'data')): Promise<string> {
+  const file = datasetPath(dataDir, key);
+  await mkdir(path.dirname(file), { recursive: true });
+  await writeFile(file, content);
+  return file;
+}
+
+describe('datasetCacheKey and datasetPath', () => {
+  it('name the tournament, dataset version, round and file behind a fixed prefix', () => {
+    assert.equal(datasetCacheKey(LIVE), 'numerai-autopilot-8-v5.2-1234-live.parquet');
+    assert.equal(datasetPath('/data', LIVE), path.resolve('/data/8/v5.2/1234/live.parquet'));
+  });
+
+  it('reject versions and file names that would escape the data folder or break a cache key', () => {
+    assert.throws(() => datasetCacheKey({ ...LIVE, version: '../etc' }), /version "\.\.\/etc" is not like "v5\.2"/);
+    assert.throws(() => datasetPath('/data', { ...LIVE, file: 'a,b.parquet' }), /file "a,b\.parquet"/);
+    assert.throws(() => datasetPath('/data', { ...LIVE, file: '../live.parquet' }), /is not a relative file name/);
+  });
+});
+
+describe('createActionsCacheStore with the real @actions/cache client', () => {
+  it('saves a file and restores it byte for byte into a fresh data folder', async () => {
+    const content = randomBytes(300_000);
+    const logger = recordingLogger();
+    const dataDir = path.join(workspace, 'data');
+    const store = createActionsCacheStore({ dataDir, logger });
+    await writeDataset(LIVE, content);
+    await quietly(() => store.save(LIVE));
+
+    const entries = emulator.cacheEntries();
+    assert.deepEqual(
+      entries.map((e) => [e.key, e.finalized]),
+      [['numerai-autopilot-8-v5.2-1234-live.parquet', true]],
+    );
+    assert.deepEqual(logger.at('warning'), []);
+
+    await rm(dataDir, { recursive: true, force: true });
+    const fresh = createActionsCacheStore({ dataDir, logger: recordingLogger() });
+    const { result: hit } = await quietly(() => fresh.restore(LIVE));
+    assert.equal(hit, true);
+    assert.deepEqual(await readFile(fresh.pathFor(LIVE)), content);
+  });
+
+  it('reports a miss for a round that was never saved, without a warning', async () => {
+    const logger = recordingLogger();
+    const store = createActionsCacheStore({ dataDir: path.join(workspace, 'data'), logger });
+    const { result } = await quietly(() => store.restore({ ...LIVE, round: 999 }));
+    assert.equal(result, false);
+    assert.deepEqual(logger.at('warning'), []);
+    assert.match(logger.at('info').join('\n'), /not in the Actions cache \(key numerai-autopilot-8-v5\.2-999-live\.parquet\)/);
+    const lookup = emulator.requestsTo('CacheService/GetCacheEntryDownloadURL').at(-1);
+    assert.equal((lookup?.json as { key: string }).key, 'numerai-autopilot-8-v5.2-999-live.parquet');
+  });
+
+  it('misses for another dataset version of the same round', async () => {
+    const store = createActionsCacheStore({ dataDir: path.join(workspace, 'data'), logger: recordingLogger() });
+    const v51 = { ...LIVE, version: 'v5.1', round: 2000 };
+    await writeDataset(v51, Buffer.from('v5.1 data'));
+    await quietly(() => store.save(v51));
+    const { result } = await quietly(() => store.restore({ ...LIVE, round: 2000 }));
+    assert.equal(result, false);
+  });
+
+  it('turns a reservation race into a warning and carries on', async () => {
+    const key = { ...LIVE, round: 3000 };
+    const first = createActionsCacheStore({ dataDir: path.join(workspace, 'data'), logger: recordingLogger() });
+    await writeDataset(key, Buffer.from('first'));
+    await quietly(() => first.save(key));
+
+    const logger = recordingLogger();
+    const second = createActionsCacheStore({ dataDir: path.join(workspace, 'data'), logger });
+    await quietly(() => second.save(key));
+    assert.match(logger.at('warning').join('\n'), /Could not save v5\.2\/live\.parquet for round 3000 to the Actions cache \(key numerai-autopilot-8-v5\.2-3000-live\.parquet\): another job/);
+    assert.equal(emulator.cacheEntries().filter((e) => e.key.endsWith('-3000-live.parquet')).length, 1);
+  });
+
+  it('turns an {ok:false} reservation answer into a warning', async () => {
+    emulator.fault('CacheService/CreateCacheEntry', { kind: 'ok-false', times: 1 });
+    const logger = recordingLogger();
+    const store = createActionsCacheStore({ dataDir: path.join(workspace, 'data'), logger });
+    await writeDataset({ ...LIVE, round: 3100 }, Buffer.from('x'));
+    await quietly(() => store.save({ ...LIVE, round: 3100 }));
+    assert.equal(logger.at('warning').length, 1);
+    assert.equal(emulator.cacheEntries().some((e) => e.key.endsWith('-3100-live.parquet')), false);
+  });
+
+  it('reports a miss with a warning when the cache service is down, and saving does not throw', async () => {
+    const key = { ...LIVE, round: 4000 };
+    const logger = recordingLogger();
+    const store = createActionsCacheStore({ dataDir: path.join(workspace, 'data'), logger });
+    await emulator.down();
+    try {
+      const { result, output } = await quietly(() => store.restore(key));
+      assert.equal(result, false);
+      assert.match(output, /::warning::Failed to restore: .*ECONNREFUSED/, output);
+
+      await writeDataset(key, Buffer.from('downloaded'));
+      await quietly(() => store.save(key));
+      assert.match(logger.at('warning').join('\n'), /Could not save v5\.2\/live\.parquet for round 4000/);
+    } finally {
+      await emulator.up();
+    }
+  });
+
+  it('reports a miss when the service rate-limits or resets the connection', async () => {
+    const store = createActionsCacheStore({ dataDir: path.join(workspace, 'data'), logger: recordingLogger() });
+    emulator.fault('CacheService/GetCacheEntryDownloadURL', { kind: 'rate-limit', times: 1 });
+    emulator.fault('CacheService/GetCacheEntryDownloadURL', { kind: 'reset', times: 1 });
+    const limited = await quietly(() => store.restore(LIVE));
+    assert.equal(limited.result, false);
+    assert.match(limited.output, /::warning::.*Rate limited/);
+    const reset = await quietly(() => store.restore(LIVE));
+    assert.equal(reset.result, false);
+    assert.match(reset.output, /::warning::.*ECONNRESET/);
+  });
+
+  it('warns once and makes no request when the runner offers no cache service', async () => {
+    const unset = setEnv({ ACTIONS_RESULTS_URL: undefined });
+    try {
+      const before = emulator.requests.length;
+      const logger = recordingLogger();
+      const store = createActionsCacheStore({ dataDir: path.join(workspace, 'data'), logger });
+      assert.equal(await store.restore(LIVE), false);
+      await writeDataset(LIVE, Buffer.from('x'));
+      await store.save(LIVE);
+      assert.equal(logger.at('warning').length, 1);
+      assert.match(logger.at('warning')[0], /cache service is not available/);
+      assert.equal(emulator.requests.length, before);
+    } finally {
+      unset();
+    }
+  });
+
+  it('discards a corrupt restored copy and does not try to overwrite the immutable entry', async () => {
+    const key = { ...LIVE, round: 5000 };
+    const dataDir = path.join(workspace, 'data');
+    const seed = createActionsCacheStore({ dataDir, logger: recordingLogger() });
+    await writeDataset(key, Buffer.from('truncated parquet'));
+    await quietly(() => seed.save(key));
+    await rm(dataDir, { recursive: true });
+
+    const logger = recordingLogger();
+    const store = createActionsCacheStore({ dataDir, logger });
+    assert.equal((await quietly(() => store.restore(key))).result, true);
+    await store.discard(key);
+    await assert.rejects(readFile(store.pathFor(key)), { code: 'ENOENT' });
+
+    const creates = emulator.requestsTo('CacheService/CreateCacheEntry').length;
+    await writeDataset(key, Buffer.from('good parquet'));
+    await store.save(key);
+    assert.equal(emulator.requestsTo('CacheService/CreateCacheEntry').length, creates);
+    assert.match(logger.at('info').join('\n'), /holds a corrupt copy/);
+  });
+});
