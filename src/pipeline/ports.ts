@@ -1,3 +1,5 @@
+import type { ErrorClass } from './report.js';
+
 /**
  * The ports the pipeline depends on. The pipeline never imports GitHub, the terminal or a concrete HTTP
  * client: the action (src/github) and the CLI (src/cli) plug adapters into these interfaces.
@@ -34,6 +36,11 @@ export interface NumeraiPort {
   download(url: string, destination: string, onProgress?: (received: number, total: number | null) => void): Promise<void>;
   /** Upload auth → PUT → create_submission. Returns the submission id. */
   uploadPredictions(input: { modelId: string; tournament: number; filename: string; csv: Uint8Array }): Promise<string>;
+  /**
+   * Optional: how this adapter's own failures map to the report's error classes ('InternalError' for errors it does
+   * not know). Without it the pipeline reads the errors' shape (a NumeraiError's `kind` and `operation`).
+   */
+  errorClassOf?(error: unknown): ErrorClass;
 }
 
 /** The key that identifies one dataset file of one round. */

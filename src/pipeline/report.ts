@@ -1,15 +1,20 @@
 /**
  * The run report: one JSON document per run, written by the pipeline and read by the shells (job summary,
  * failure issues, CLI table). Its schema is documented in README.md ("The run report"); bump
- * REPORT_SCHEMA_VERSION on any incompatible change.
+ * REPORT_SCHEMA_VERSION on any incompatible change (adding an optional field is compatible).
  */
 
 export const REPORT_SCHEMA_VERSION = 1;
 
 export type ModelStatus = 'submitted' | 'skipped' | 'failed' | 'dry-run';
 
+export const MODEL_STATUSES: readonly ModelStatus[] = ['submitted', 'skipped', 'failed', 'dry-run'];
+
 /** The stage at which a model stopped (for failures) or the last stage it reached. */
 export type Stage = 'config' | 'plan' | 'data' | 'predict' | 'validate' | 'upload';
+
+/** Where a run as a whole stopped, when it could not get as far as the models. */
+export type RunErrorStage = 'round' | 'config' | 'plan';
 
 /** A stable class for each failure, so issues and tests can tell failures apart. */
 export type ErrorClass =
@@ -22,11 +27,24 @@ export type ErrorClass =
   | 'NetworkError' // transient failures that outlived the retry budget
   | 'InternalError';
 
+export const ERROR_CLASSES: readonly ErrorClass[] = [
+  'ConfigError',
+  'AccountError',
+  'DataError',
+  'ModelError',
+  'PredictionError',
+  'SubmissionRejected',
+  'NetworkError',
+  'InternalError',
+];
+
 export interface PredictionStats {
   mean: number;
   std: number;
   min: number;
   max: number;
+  /** How many predictions were NaN or infinite (the other figures are computed over the finite ones). */
+  nonFinite?: number;
 }
 
 export interface ModelReport {
@@ -35,6 +53,8 @@ export interface ModelReport {
   status: ModelStatus;
   stage: Stage;
   round: number;
+  /** The dataset version the model reads, e.g. "v5.2" (absent when its manifest could not be read). */
+  dataset?: string;
   /** Why a model was skipped, e.g. "already submitted for round 1234". */
   reason?: string;
   errorClass?: ErrorClass;
@@ -43,8 +63,19 @@ export interface ModelReport {
   stats?: PredictionStats;
   /** Where the submission CSV was written, when one was. */
   csvPath?: string;
+  /** The new submission (submitted), or the one already there (skipped). */
   submissionId?: string;
+  /** Upload attempts made (more than 1 after an ambiguous or transient upload failure). */
+  uploadAttempts?: number;
+  /** Milliseconds spent per stage. */
   durations: Partial<Record<Stage, number>>;
+}
+
+export interface DatasetUse {
+  /** "<version>/<file>", e.g. "v5.2/live.parquet". */
+  file: string;
+  source: 'store' | 'download';
+  bytes: number;
 }
 
 export interface RunReport {
@@ -52,12 +83,35 @@ export interface RunReport {
   tournament: number;
   /** null when no round was open. */
   round: number | null;
+  /** The round's window, as the API gave it (ISO-8601); absent when no round was open. */
+  window?: { openTime: string; closeStakingTime: string | null; closeTime: string | null };
   late: boolean;
   dryRun: boolean;
   startedAt: string;
   finishedAt: string;
   models: ModelReport[];
   /** Dataset files used, and whether each came from the store or a download. */
-  datasets: { file: string; source: 'store' | 'download'; bytes: number }[];
+  datasets: DatasetUse[];
   totals: Record<ModelStatus, number>;
+  /**
+   * Set when the run could not get as far as the models (round lookup failed, no models folder, wrong keys, an
+   * unknown name in the `models` subset). The run then failed as a whole.
+   */
+  error?: { errorClass: ErrorClass; stage: RunErrorStage; message: string };
+}
+
+export function countByStatus(models: readonly ModelReport[]): Record<ModelStatus, number> {
+  const totals: Record<ModelStatus, number> = { submitted: 0, skipped: 0, failed: 0, 'dry-run': 0 };
+  for (const model of models) totals[model.status] += 1;
+  return totals;
+}
+
+/** 0 when nothing failed, 1 when a model or the run as a whole failed. */
+export function exitCodeFor(report: RunReport): 0 | 1 {
+  return report.error || report.totals.failed > 0 ? 1 : 0;
+}
+
+/** The names of the models with one status (for action outputs and summaries). */
+export function modelsWithStatus(report: RunReport, status: ModelStatus): string[] {
+  return report.models.filter((model) => model.status === status).map((model) => model.model);
 }

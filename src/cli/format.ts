@@ -1,0 +1,115 @@
+import type { RoundPlan } from '../pipeline/plan.js';
+import type { ModelReport, RunReport } from '../pipeline/report.js';
+import { formatBytes } from './terminal-reporter.js';
+
+/** Columns padded to their widest cell; the last column is left free so long messages are not cut. */
+export function renderTable(header: readonly string[], rows: readonly (readonly string[])[]): string {
+  const widths = header.map((title, i) => Math.max(title.length, ...rows.map((row) => (row[i] ?? '').length)));
+  const line = (cells: readonly string[]) =>
+    cells
+      .map((cell, i) => (i === cells.length - 1 ? cell : cell.padEnd(widths[i])))
+      .join('  ')
+      .trimEnd();
+  return [line(header), line(widths.map((width) => '-'.repeat(width))), ...rows.map(line)].join('\n');
+}
+
+function figure(value: number | undefined): string {
+  return value === undefined || !Number.isFinite(value) ? '-' : value.toFixed(4);
+}
+
+function seconds(model: ModelReport): string {
+  const total = Object.values(model.durations).reduce((sum, ms) => sum + (ms ?? 0), 0);
+  return `${(total / 1000).toFixed(1)}s`;
+}
+
+function detail(model: ModelReport): string {
+  switch (model.status) {
+    case 'submitted':
+      return `submission ${model.submissionId}${model.uploadAttempts && model.uploadAttempts > 1 ? ` (after ${model.uploadAttempts} attempts)` : ''}`;
+    case 'skipped':
+      return model.reason ?? '';
+    case 'dry-run':
+      return model.csvPath ?? '';
+    case 'failed':
+      return `${model.errorClass}: ${model.message}`;
+  }
+}
+
+/** The readable summary of a run: a headline, one row per model, the datasets used, and the totals. */
+export function renderRunReport(report: RunReport): string {
+  const lines: string[] = [];
+  if (report.round === null) {
+    lines.push(report.error ? 'The run failed before the round was known.' : 'No round is open: nothing was done.');
+  } else {
+    lines.push(`Round ${report.round}${report.late ? ' (late window)' : ''}${report.dryRun ? ', dry run' : ''}`);
+  }
+  if (report.models.length > 0) {
+    lines.push('');
+    lines.push(
+      renderTable(
+        ['MODEL', 'STATUS', 'STAGE', 'ROWS', 'MEAN', 'STD', 'MIN', 'MAX', 'TIME', 'DETAIL'],
+        report.models.map((model) => [
+          model.model,
+          model.status,
+          model.stage,
+          model.rows === undefined ? '-' : String(model.rows),
+          figure(model.stats?.mean),
+          figure(model.stats?.std),
+          figure(model.stats?.min),
+          figure(model.stats?.max),
+          seconds(model),
+          detail(model),
+        ]),
+      ),
+    );
+  }
+  if (report.datasets.length > 0) {
+    lines.push('');
+    lines.push(`Data: ${report.datasets.map((use) => `${use.file} (${use.source}, ${formatBytes(use.bytes)})`).join(', ')}`);
+  }
+  lines.push('');
+  const { submitted, skipped, failed } = report.totals;
+  lines.push(`${submitted} submitted, ${skipped} skipped, ${report.totals['dry-run']} dry-run, ${failed} failed.`);
+  if (report.error) lines.push(`Run failed (${report.error.errorClass} at ${report.error.stage}): ${report.error.message}`);
+  return `${lines.join('\n')}\n`;
+}
+
+/** What `plan --json` prints: the plan without the loaded models, plus the name lists a workflow matrix needs. */
+export function planJson(plan: RoundPlan): Record<string, unknown> {
+  const names = (status: string) => plan.models.filter((entry) => entry.status === status).map((entry) => entry.name);
+  return {
+    tournament: plan.tournament,
+    round: plan.round?.number ?? null,
+    late: plan.late,
+    pending: names('pending'),
+    skipped: names('skipped'),
+    failed: names('failed'),
+    models: plan.models.map(({ model: _model, durations: _durations, ...entry }) => entry),
+    ...(plan.error ? { error: plan.error } : {}),
+  };
+}
+
+export function renderPlan(plan: RoundPlan): string {
+  const lines: string[] = [];
+  if (!plan.round) {
+    lines.push(plan.error ? 'Could not plan the round.' : 'No round is open: nothing would run.');
+  } else {
+    lines.push(`Round ${plan.round.number}${plan.late ? ' (late window)' : ''}`);
+    if (plan.models.length > 0) {
+      lines.push('');
+      lines.push(
+        renderTable(
+          ['MODEL', 'PLAN', 'DATASET', 'DETAIL'],
+          plan.models.map((entry) => [
+            entry.name,
+            entry.status === 'pending' ? 'submit' : entry.status,
+            entry.dataset ?? '-',
+            entry.status === 'skipped' ? (entry.reason ?? '') : entry.status === 'failed' ? `${entry.errorClass}: ${entry.message}` : '',
+          ]),
+        ),
+      );
+    }
+  }
+  if (plan.error) lines.push(`Failed (${plan.error.errorClass} at ${plan.error.stage}): ${plan.error.message}`);
+  return `${lines.join('\n')}\n`;
+}

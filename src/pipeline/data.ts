@@ -1,0 +1,89 @@
+import { mkdir, stat } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import type { LiveTable, PredictionEngine } from './engine.js';
+import { classifyError, errorMessage } from './errors.js';
+import type { DatasetKey, DatasetStore, NumeraiPort, Reporter } from './ports.js';
+import type { DatasetUse } from './report.js';
+
+export const FEATURES_FILE = 'features.json';
+export const LIVE_FILE = 'live.parquet';
+
+export interface DataPorts {
+  numerai: NumeraiPort;
+  store: DatasetStore;
+  reporter: Reporter;
+}
+
+/**
+ * Gets one dataset file of the round and reads it: from the store when it has it, else by download (then saved to
+ * the store). A file the reader refuses (DataError: truncated, corrupt) is discarded and fetched again, once; a file
+ * that still cannot be read fails with the reader's error. Every use is recorded in `uses` for the report.
+ */
+export async function obtainDataset<T>(
+  key: DatasetKey,
+  read: (path: string) => Promise<T>,
+  ports: DataPorts,
+  uses: DatasetUse[],
+): Promise<T> {
+  const { store, reporter } = ports;
+  const name = `${key.version}/${key.file}`;
+  const path = store.pathFor(key);
+  let source: DatasetUse['source'] = (await restoreQuietly(key, ports)) ? 'store' : 'download';
+  if (source === 'download') await download(key, path, ports);
+  for (let attempt = 1; ; attempt++) {
+    try {
+      const value = await read(path);
+      if (source === 'download') await saveQuietly(key, ports);
+      uses.push({ file: name, source, bytes: (await stat(path)).size });
+      return value;
+    } catch (error) {
+      if (attempt > 1 || classifyError(error, 'InternalError', ports.numerai) !== 'DataError') throw error;
+      reporter.log('warning', `${name} (${source === 'store' ? 'stored copy' : 'download'}) is unreadable: ${errorMessage(error)}. Fetching it again.`);
+      await store.discard(key).catch((discardError: unknown) => {
+        reporter.log('warning', `could not discard the stored ${name}: ${errorMessage(discardError)}`);
+      });
+      await download(key, path, ports);
+      source = 'download';
+    }
+  }
+}
+
+async function download(key: DatasetKey, path: string, ports: DataPorts): Promise<void> {
+  const { numerai, reporter } = ports;
+  const name = `${key.version}/${key.file}`;
+  await mkdir(dirname(path), { recursive: true });
+  const url = await numerai.datasetUrl(name, key.round, key.tournament);
+  reporter.log('info', `Downloading ${name} for round ${key.round}.`);
+  const progress = reporter.downloadProgress?.bind(reporter);
+  await numerai.download(url, path, progress ? (received, total) => progress(name, received, total) : undefined);
+  reporter.log('info', `Downloaded ${name} (${(await stat(path)).size} bytes).`);
+}
+
+/** A store that fails to restore is a miss, not a failed run. */
+async function restoreQuietly(key: DatasetKey, ports: DataPorts): Promise<boolean> {
+  try {
+    return await ports.store.restore(key);
+  } catch (error) {
+    ports.reporter.log('warning', `dataset store: could not restore ${key.version}/${key.file}: ${errorMessage(error)}`);
+    return false;
+  }
+}
+
+async function saveQuietly(key: DatasetKey, ports: DataPorts): Promise<void> {
+  try {
+    await ports.store.save(key);
+  } catch (error) {
+    ports.reporter.log('warning', `dataset store: could not save ${key.version}/${key.file}: ${errorMessage(error)}`);
+  }
+}
+
+/** The union of several ordered column lists, in first-seen order. */
+export function unionColumns(lists: readonly (readonly string[])[]): string[] {
+  const seen = new Set<string>();
+  for (const list of lists) for (const column of list) seen.add(column);
+  return [...seen];
+}
+
+export function readLive(engine: PredictionEngine, columns: readonly string[]): (path: string) => Promise<LiveTable> {
+  return (path) => engine.readLiveTable(path, columns);
+}

@@ -1,0 +1,204 @@
+import { readdir } from 'node:fs/promises';
+import type { EngineModel, PredictionEngine } from './engine.js';
+import { PipelineError, classifyError, errorMessage, numeraiErrorKind } from './errors.js';
+import type { Clock, NumeraiPort, Reporter, Round } from './ports.js';
+import { TOURNAMENTS, type TournamentName } from './ports.js';
+import type { ErrorClass, RunReport, Stage } from './report.js';
+import type { PipelineSettings } from './settings.js';
+
+/** One model's fate as far as the plan can tell, before any data is downloaded. */
+export interface PlannedModel {
+  name: string;
+  /** pending: will be predicted (and uploaded unless dry-run); skipped/failed: decided by the plan. */
+  status: 'pending' | 'skipped' | 'failed';
+  stage: Stage;
+  modelId: string | null;
+  dataset?: string;
+  /** The model's submission already on Numerai for this round, if any (kept to recognise a new one under `force`). */
+  existingSubmissionId: string | null;
+  reason?: string;
+  errorClass?: ErrorClass;
+  message?: string;
+  /** The loaded model (pending models only); internal to the run. */
+  model?: EngineModel;
+  durations: Partial<Record<Stage, number>>;
+}
+
+export interface RoundPlan {
+  tournament: number;
+  /** null when no round is open (nothing to do). */
+  round: Round | null;
+  late: boolean;
+  models: PlannedModel[];
+  /** Set when the run cannot go on at all. */
+  error?: RunReport['error'];
+}
+
+export interface PlanPorts {
+  numerai: NumeraiPort;
+  clock: Clock;
+  reporter: Reporter;
+}
+
+const TOURNAMENT: TournamentName = 'classic';
+
+export function tournamentName(id: number): string {
+  const entry = Object.entries(TOURNAMENTS).find(([, value]) => value === id);
+  return entry ? entry[0] : `tournament ${id}`;
+}
+
+/**
+ * Round → models folder → account → per-model submission check. Asks the server, never local state, whether a model
+ * already has a submission for the round. Downloads nothing.
+ */
+export async function planRound(settings: PipelineSettings, ports: PlanPorts, engine: PredictionEngine): Promise<RoundPlan> {
+  const { numerai, clock, reporter } = ports;
+  const tournament = TOURNAMENTS[TOURNAMENT];
+  const plan: RoundPlan = { tournament, round: null, late: false, models: [] };
+
+  try {
+    plan.round = await numerai.currentRound(tournament);
+  } catch (error) {
+    if (numeraiErrorKind(error) !== 'not-open') {
+      plan.error = { errorClass: classifyError(error, 'NetworkError', numerai), stage: 'round', message: `could not read the current round: ${errorMessage(error)}` };
+      return plan;
+    }
+    plan.round = null;
+  }
+  if (!plan.round) {
+    reporter.log('notice', `No ${TOURNAMENT} round is open for submissions: nothing to do.`);
+    return plan;
+  }
+  const round = plan.round;
+  const closes = round.closeStakingTime;
+  if (closes && clock.now().getTime() > closes.getTime()) {
+    plan.late = true;
+    reporter.log(
+      'warning',
+      `Round ${round.number} closed for on-time submissions at ${closes.toISOString()}: submissions now are late ` +
+        '(scored without stake; Numerai queues them for the next round). Going on.',
+    );
+  } else {
+    reporter.log('info', `Round ${round.number} is open${closes ? ` until ${closes.toISOString()}` : ''}.`);
+  }
+
+  // The models folder.
+  const configStarted = clock.now().getTime();
+  let loaded;
+  try {
+    loaded = await loadSelectedModels(settings, engine);
+  } catch (error) {
+    plan.error = { errorClass: classifyError(error, 'ConfigError', numerai), stage: 'config', message: errorMessage(error) };
+    return plan;
+  }
+  const configMs = clock.now().getTime() - configStarted;
+  for (const result of loaded) {
+    const entry: PlannedModel = {
+      name: result.name,
+      status: 'pending',
+      stage: 'config',
+      modelId: null,
+      existingSubmissionId: null,
+      durations: { config: configMs },
+    };
+    if (result.ok) {
+      entry.model = result.model;
+      entry.dataset = result.model.dataset;
+    } else {
+      Object.assign(entry, { status: 'failed', errorClass: 'ConfigError', message: result.errors.join('; ') });
+      reporter.log('error', `${result.name}: ${entry.message}`, { model: result.name });
+    }
+    plan.models.push(entry);
+  }
+  const pending = () => plan.models.filter((entry) => entry.status === 'pending');
+  if (pending().length === 0) return plan;
+
+  // Model names → ids, then the server's answer to "already submitted?".
+  if (!settings.publicId || !settings.secretKey) {
+    if (!settings.dryRun) {
+      plan.error = {
+        errorClass: 'AccountError',
+        stage: 'plan',
+        message: 'NUMERAI_PUBLIC_ID and NUMERAI_SECRET_KEY are required to submit (a dry run can go without them)',
+      };
+      return plan;
+    }
+    reporter.log('notice', 'No API keys: predicting without checking the account or earlier submissions.');
+    for (const entry of pending()) entry.stage = 'plan';
+    return plan;
+  }
+  let accountModels;
+  try {
+    accountModels = (await numerai.accountModels(tournament)).filter((model) => model.tournament === tournament);
+  } catch (error) {
+    plan.error = { errorClass: classifyError(error, 'AccountError', numerai), stage: 'plan', message: `could not list the account's models: ${errorMessage(error)}` };
+    return plan;
+  }
+  const idsByName = new Map(accountModels.map((model) => [model.name, model.id]));
+  const accountNames = accountModels.map((model) => model.name).sort();
+
+  for (const entry of pending()) {
+    const started = clock.now().getTime();
+    entry.stage = 'plan';
+    const modelId = idsByName.get(entry.name);
+    if (!modelId) {
+      fail(entry, 'AccountError', `model ${entry.name} is not among this account's ${TOURNAMENT} models: ${accountNames.join(', ') || '(none)'}`);
+    } else {
+      entry.modelId = modelId;
+      try {
+        const existing = await numerai.submissionForRound(modelId, round.number, tournament);
+        entry.existingSubmissionId = existing;
+        if (existing && !settings.force) {
+          entry.status = 'skipped';
+          entry.reason = `already submitted for round ${round.number}`;
+        }
+      } catch (error) {
+        fail(entry, classifyError(error, 'NetworkError', numerai), `could not check earlier submissions: ${errorMessage(error)}`);
+      }
+    }
+    entry.durations.plan = clock.now().getTime() - started;
+    if (entry.status === 'failed') reporter.log('error', `${entry.name}: ${entry.message}`, { model: entry.name });
+    else if (entry.status === 'skipped') reporter.log('info', `${entry.name}: skipped, ${entry.reason}.`, { model: entry.name });
+  }
+  return plan;
+}
+
+function fail(entry: PlannedModel, errorClass: ErrorClass, message: string): void {
+  entry.status = 'failed';
+  entry.errorClass = errorClass;
+  entry.message = message;
+}
+
+/** The model folders, checked against the `models` subset before anything is loaded. */
+async function loadSelectedModels(settings: PipelineSettings, engine: PredictionEngine) {
+  let folders: string[];
+  try {
+    const entries = await readdir(settings.modelsDir, { withFileTypes: true });
+    folders = entries.filter((entry) => entry.isDirectory() && !entry.name.startsWith('.')).map((entry) => entry.name).sort();
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new PipelineError(
+      'ConfigError',
+      code === 'ENOENT'
+        ? `models folder ${settings.modelsDir} does not exist: create it with one sub-folder per model (model.yml + ONNX files)`
+        : `cannot read models folder ${settings.modelsDir}: ${errorMessage(error)}`,
+    );
+  }
+  const wanted = [...new Set(settings.models)];
+  const unknown = wanted.filter((name) => !folders.includes(name));
+  if (unknown.length > 0) {
+    throw new PipelineError(
+      'ConfigError',
+      `${unknown.length === 1 ? 'model' : 'models'} ${unknown.join(', ')} ${unknown.length === 1 ? 'has' : 'have'} no folder in ` +
+        `${settings.modelsDir} (folders: ${folders.join(', ') || 'none'})`,
+    );
+  }
+  const results = await engine.loadModels(settings.modelsDir, wanted);
+  if (results.length === 0) {
+    throw new PipelineError(
+      'ConfigError',
+      `no models in ${settings.modelsDir}: add one folder per model, named after the Numerai model, with a model.yml`,
+    );
+  }
+  return results.sort((a, b) => a.name.localeCompare(b.name));
+}
