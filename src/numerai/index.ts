@@ -1,0 +1,10 @@
+export { NumeraiClient, createNumeraiClient, describeRetry, DEFAULT_TIMEOUT_MS, type ClientRetryEvent, type NumeraiClientOptions } from './client.js';
+export { NumeraiError, isNumeraiError, classifyGraphqlMessages, TRANSIENT_KINDS, type NumeraiErrorKind } from './errors.js';
+export { errorClassOf } from './error-class.js';
+export { GraphqlTransport, type Credentials, type RetryEvent, type TransportOptions, type CallOptions } from './transport.js';
+export { currentRound, CURRENT_ROUND_QUERY } from './rounds.js';
+export { accountModels, ACCOUNT_MODELS_QUERY } from './models.js';
+export { submissionForRound, modelSubmissions, MODEL_SUBMISSIONS_QUERY, type SubmissionSummary } from './submissions.js';
+export { listDatasets, datasetUrl, LIST_DATASETS_QUERY, DATASET_URL_QUERY } from './datasets.js';
+export { uploadPredictions, submissionUploadAuth, createSubmission, type UploadInput, type UploadAuth } from './upload.js';
+export { backoffDelay, parseRetryAfter, DEFAULT_RETRY_POLICY, type RetryPolicy } from './retry.js';
