@@ -29,7 +29,10 @@ export async function captureStdout<T>(action: () => Promise<T>): Promise<{ resu
   const original = process.stdout.write.bind(process.stdout);
   let output = '';
   process.stdout.write = ((chunk: string | Uint8Array, ...rest: unknown[]) => {
-    output += typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8');
+    // @actions/core writes strings. The test runner's child process reports to its parent through binary chunks
+    // on this same stream: those must pass through, or the parent loses test results.
+    if (typeof chunk !== 'string') return (original as (...args: unknown[]) => boolean)(chunk, ...rest);
+    output += chunk;
     const callback = rest.find((arg) => typeof arg === 'function') as (() => void) | undefined;
     callback?.();
     return true;
