@@ -12,8 +12,8 @@ export interface EngineModel {
 }
 
 export type ModelLoadResult =
-  | { name: string; ok: true; model: EngineModel }
-  | { name: string; ok: false; errors: string[] };
+  | { name: string; ok: true; model: EngineModel; enabled?: boolean }
+  | { name: string; ok: false; errors: string[]; enabled?: boolean };
 
 /** The live file's rows for a set of columns: one dense row-major float32 matrix. */
 export interface LiveTable {

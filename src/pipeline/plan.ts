@@ -92,6 +92,7 @@ export async function planRound(settings: PipelineSettings, ports: PlanPorts, en
     return plan;
   }
   const configMs = clock.now().getTime() - configStarted;
+  const named = new Set(settings.models);
   for (const result of loaded) {
     const entry: PlannedModel = {
       name: result.name,
@@ -101,7 +102,12 @@ export async function planRound(settings: PipelineSettings, ports: PlanPorts, en
       existingSubmissionId: null,
       durations: { config: configMs },
     };
-    if (result.ok) {
+    if (result.enabled === false && !named.has(result.name)) {
+      // A disabled model runs only when asked for by name; its manifest problems are not the run's failure.
+      Object.assign(entry, { status: 'skipped', reason: 'disabled in model.yml (enabled: false)' });
+      if (result.ok) entry.dataset = result.model.dataset;
+      reporter.log('info', `${result.name}: skipped, disabled in model.yml.`, { model: result.name });
+    } else if (result.ok) {
       entry.model = result.model;
       entry.dataset = result.model.dataset;
     } else {
