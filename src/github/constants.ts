@@ -17,7 +17,6 @@ export const Inputs = {
   OpenIssues: 'open-issues',
   GithubToken: 'github-token',
   UploadArtifacts: 'upload-artifacts',
-  ArtifactName: 'artifact-name',
   FailOnError: 'fail-on-error',
   ApiUrl: 'api-url',
 } as const;
@@ -63,7 +62,6 @@ export const InputDefaults = {
   [Inputs.OpenIssues]: 'true',
   [Inputs.GithubToken]: '${{ github.token }}',
   [Inputs.UploadArtifacts]: 'true',
-  [Inputs.ArtifactName]: '',
   [Inputs.FailOnError]: 'true',
   [Inputs.ApiUrl]: 'https://api-tournament.numer.ai',
 } as const satisfies Partial<Record<InputName, string>>;

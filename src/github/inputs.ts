@@ -19,8 +19,6 @@ export interface ActionSettings {
   /** Token for the GitHub REST API (issues); masked. Empty when none was given. */
   githubToken: string;
   uploadArtifacts: boolean;
-  /** The artifact name the user chose, or null to derive one from the round (see artifactNameFor). */
-  artifactName: string | null;
   failOnError: boolean;
   runner: RunnerContext;
 }
@@ -83,8 +81,6 @@ export function readActionSettings(source: InputSource = runnerInputs): ActionSe
   const valueOr = (name: keyof typeof InputDefaults): string => read(name) || InputDefaults[name];
   const bool = (name: keyof typeof InputDefaults): boolean => parseBoolean(name, read(name), InputDefaults[name] === 'true');
   const outputDir = read(Inputs.OutputDir);
-  const artifactName = read(Inputs.ArtifactName);
-  if (artifactName) checkArtifactName(artifactName);
 
   const pipeline: PipelineSettings = {
     ...DEFAULT_SETTINGS,
@@ -105,7 +101,6 @@ export function readActionSettings(source: InputSource = runnerInputs): ActionSe
     openIssues: bool(Inputs.OpenIssues),
     githubToken,
     uploadArtifacts: bool(Inputs.UploadArtifacts),
-    artifactName: artifactName || null,
     failOnError: bool(Inputs.FailOnError),
     runner,
   };
@@ -180,27 +175,12 @@ export function parseApiUrl(value: string): string {
   return url.toString().replace(/\/+$/, '');
 }
 
-// The characters the artifact service refuses in a name (@actions/artifact validateArtifactName).
-const ARTIFACT_NAME_FORBIDDEN = /[":<>|*?\r\n\\/]/;
-
-function checkArtifactName(name: string): void {
-  if (ARTIFACT_NAME_FORBIDDEN.test(name)) {
-    throw new InputError(Inputs.ArtifactName, `"${name}" contains a character artifacts cannot have. Not allowed: " : < > | * ? \\ / and line breaks`);
-  }
-}
-
 /**
- * The artifact name of one run: unique per round, per shard (the models input) and per attempt, because the
- * artifact service refuses a second artifact of the same name in one workflow run.
+ * What tells this job's artifact apart from the other jobs of the run: the shard's model names (or a hash of
+ * them when there are many), or nothing when the job submits every model.
  */
-export function artifactNameFor(settings: ActionSettings, round: number | null): string {
-  if (settings.artifactName) return settings.artifactName;
-  const parts = [`numerai-round-${round ?? 'none'}`];
-  if (settings.pipeline.models.length > 0) {
-    const models = settings.pipeline.models;
-    const shard = models.length <= 3 ? models.join('-') : createHash('sha256').update(models.join(',')).digest('hex').slice(0, 10);
-    parts.push(shard);
-  }
-  if (settings.runner.runAttempt > 1) parts.push(`attempt-${settings.runner.runAttempt}`);
-  return parts.join('-').replace(new RegExp(ARTIFACT_NAME_FORBIDDEN.source, 'g'), '_');
+export function artifactSuffix(settings: ActionSettings): string | undefined {
+  const models = settings.pipeline.models;
+  if (models.length === 0) return undefined;
+  return models.length <= 3 ? models.join('-') : `models-${createHash('sha256').update(models.join(',')).digest('hex').slice(0, 10)}`;
 }

@@ -3,7 +3,7 @@ import * as path from 'node:path';
 import { describe, it } from 'node:test';
 import { DEFAULT_SETTINGS, NUMERAI_API_URL } from '../../src/pipeline/settings.js';
 import { DEFAULT_OUTPUT_SUBDIR, InputDefaults, Inputs, type InputName } from '../../src/github/constants.js';
-import { artifactNameFor, InputError, parseApiUrl, parseModelList, readActionSettings, runnerInputs, type InputSource } from '../../src/github/inputs.js';
+import { artifactSuffix, InputError, parseApiUrl, parseModelList, readActionSettings, runnerInputs, type InputSource } from '../../src/github/inputs.js';
 
 const CANARY_SECRET = 'canary-secret-9f8e7d6c5b4a';
 const ENV = { GITHUB_WORKSPACE: '/runner/work/repo', RUNNER_TEMP: '/runner/temp', GITHUB_REPOSITORY: 'octo/models', GITHUB_RUN_ID: '42', GITHUB_RUN_ATTEMPT: '1' };
@@ -33,7 +33,6 @@ describe('readActionSettings', () => {
     assert.equal(settings.openIssues, true);
     assert.equal(settings.uploadArtifacts, true);
     assert.equal(settings.failOnError, true);
-    assert.equal(settings.artifactName, null);
     assert.deepEqual(settings.runner.repository, { owner: 'octo', repo: 'models' });
     assert.equal(settings.runner.runId, '42');
     assert.equal(settings.runner.apiUrl, 'https://api.github.com');
@@ -51,7 +50,6 @@ describe('readActionSettings', () => {
       [Inputs.OpenIssues]: 'False',
       [Inputs.GithubToken]: 'ghs_token',
       [Inputs.UploadArtifacts]: 'false',
-      [Inputs.ArtifactName]: 'predictions',
       [Inputs.FailOnError]: 'false',
       [Inputs.ApiUrl]: 'http://127.0.0.1:4000/graphql/',
     });
@@ -67,7 +65,6 @@ describe('readActionSettings', () => {
     assert.equal(settings.openIssues, false);
     assert.equal(settings.githubToken, 'ghs_token');
     assert.equal(settings.uploadArtifacts, false);
-    assert.equal(settings.artifactName, 'predictions');
     assert.equal(settings.failOnError, false);
   });
 
@@ -103,7 +100,7 @@ describe('readActionSettings', () => {
   });
 
   it('never puts the secret into any error it throws', () => {
-    for (const bad of [{ [Inputs.ApiUrl]: 'not a url' }, { [Inputs.Models]: '[1,2]' }, { [Inputs.Force]: 'maybe' }, { [Inputs.ArtifactName]: 'a/b' }]) {
+    for (const bad of [{ [Inputs.ApiUrl]: 'not a url' }, { [Inputs.Models]: '[1,2]' }, { [Inputs.Force]: 'maybe' }]) {
       const { src } = source(bad);
       assert.throws(() => readActionSettings(src), (error: unknown) => {
         assert.ok(error instanceof InputError);
@@ -161,22 +158,15 @@ describe('parseApiUrl', () => {
   });
 });
 
-describe('artifactNameFor', () => {
+describe('artifactSuffix', () => {
   const base = readActionSettings(source({}).src);
-  it('names the round, the shard and the attempt so parallel jobs never collide', () => {
-    assert.equal(artifactNameFor(base, 1234), 'numerai-round-1234');
-    assert.equal(artifactNameFor(base, null), 'numerai-round-none');
-    const shard = { ...base, pipeline: { ...base.pipeline, models: ['a', 'b'] } };
-    assert.equal(artifactNameFor(shard, 7), 'numerai-round-7-a-b');
-    const bigShard = { ...base, pipeline: { ...base.pipeline, models: ['a', 'b', 'c', 'd'] } };
-    const otherShard = { ...base, pipeline: { ...base.pipeline, models: ['e', 'f', 'g', 'h'] } };
-    assert.match(artifactNameFor(bigShard, 7), /^numerai-round-7-[0-9a-f]{10}$/);
-    assert.notEqual(artifactNameFor(bigShard, 7), artifactNameFor(otherShard, 7));
-    const rerun = { ...base, runner: { ...base.runner, runAttempt: 3 } };
-    assert.equal(artifactNameFor(rerun, 7), 'numerai-round-7-attempt-3');
-  });
-  it('uses the name the user chose', () => {
-    assert.equal(artifactNameFor({ ...base, artifactName: 'mine' }, 7), 'mine');
+  it('tells matrix shards apart by their models, and is absent for a job that runs every model', () => {
+    assert.equal(artifactSuffix(base), undefined);
+    assert.equal(artifactSuffix({ ...base, pipeline: { ...base.pipeline, models: ['a', 'b'] } }), 'a-b');
+    const big = artifactSuffix({ ...base, pipeline: { ...base.pipeline, models: ['a', 'b', 'c', 'd'] } });
+    const other = artifactSuffix({ ...base, pipeline: { ...base.pipeline, models: ['e', 'f', 'g', 'h'] } });
+    assert.match(big ?? '', /^models-[0-9a-f]{10}$/);
+    assert.notEqual(big, other);
   });
 });
 

@@ -1,0 +1,28 @@
+// Built by `npm run bundle` from src/github/index.ts. Do not edit: CI fails when this differs from a fresh build.
+import { createRequire as __nap_createRequire } from 'node:module';
+import { fileURLToPath as __nap_fileURLToPath } from 'node:url';
+import { dirname as __nap_dirname } from 'node:path';
+const require = __nap_createRequire(import.meta.url);
+const __filename = __nap_fileURLToPath(import.meta.url);
+const __dirname = __nap_dirname(__filename);
+import {
+  setFailed
+} from "./chunks/chunk-H3IHLNGV.js";
+import "./chunks/chunk-DTD6PMJC.js";
+
+// src/github/platform.ts
+var SUPPORTED_PLATFORMS = [{ platform: "linux", arch: "x64" }];
+function unsupportedPlatformMessage(current = { platform: process.platform, arch: process.arch }) {
+  if (SUPPORTED_PLATFORMS.some((p) => p.platform === current.platform && p.arch === current.arch)) return null;
+  const supported = SUPPORTED_PLATFORMS.map((p) => `${p.platform}/${p.arch}`).join(", ");
+  return `Numerai Autopilot runs on ${supported} runners only, and this runner is ${current.platform}/${current.arch}. Use \`runs-on: ubuntu-latest\` (or another x64 Linux runner) for the job that uses this action; on other machines use the numerai-autopilot CLI, which installs onnxruntime-node for the local platform.`;
+}
+
+// src/github/index.ts
+var unsupported = unsupportedPlatformMessage();
+if (unsupported) {
+  setFailed(unsupported);
+} else {
+  const { run } = await import("./chunks/main-35NHUWZT.js");
+  await run();
+}

@@ -1,0 +1,73 @@
+/**
+ * The action: read the settings, plug the GitHub adapters into the pipeline, run it, report. Everything specific
+ * to one concern lives in its own module; this file only wires them (like actions/checkout's main.ts).
+ */
+import * as core from '@actions/core';
+import { LocalDatasetStore } from '../cli/local-store.js';
+import { createNumeraiClient, describeRetry } from '../numerai/index.js';
+import { systemClock, type Reporter } from '../pipeline/ports.js';
+import { exitCodeFor, modelsWithStatus, type RunReport } from '../pipeline/report.js';
+import { reportPath, runPipeline } from '../pipeline/run.js';
+import { uploadRunArtifacts } from './artifacts.js';
+import { createActionsCacheStore } from './cache-store.js';
+import { Outputs } from './constants.js';
+import { artifactSuffix, readActionSettings, type ActionSettings } from './inputs.js';
+import { createSanitizer, type Sanitize } from './sanitize.js';
+
+export async function run(): Promise<void> {
+  // Until the settings are read no secret is known to the sanitizer; readActionSettings masks them first thing.
+  let sanitize: Sanitize = createSanitizer([]);
+  try {
+    const settings = readActionSettings();
+    sanitize = createSanitizer([settings.pipeline.secretKey, settings.pipeline.publicId, settings.githubToken]);
+    const reporter = actionsReporter(sanitize);
+    const numerai = createNumeraiClient(settings.pipeline, { onRetry: (event) => reporter.log('info', describeRetry(event)) });
+    const store = settings.cache
+      ? createActionsCacheStore({ dataDir: settings.pipeline.dataDir, logger: reporter })
+      : new LocalDatasetStore(settings.pipeline.dataDir);
+
+    const report = await runPipeline(settings.pipeline, { numerai, store, clock: systemClock, reporter });
+
+    setOutputs(report, settings);
+    if (settings.uploadArtifacts) {
+      const { runId, runAttempt } = settings.runner;
+      await uploadRunArtifacts({ report, reportPath: reportPath(settings.pipeline), runId, runAttempt: String(runAttempt), suffix: artifactSuffix(settings), logger: reporter });
+    }
+    finish(report, settings);
+  } catch (error) {
+    core.setFailed(sanitize(error instanceof Error ? error.message : String(error)));
+  }
+}
+
+function setOutputs(report: RunReport, settings: ActionSettings): void {
+  core.setOutput(Outputs.Round, report.round === null ? '' : String(report.round));
+  core.setOutput(Outputs.Submitted, JSON.stringify(modelsWithStatus(report, 'submitted')));
+  core.setOutput(Outputs.Skipped, JSON.stringify(modelsWithStatus(report, 'skipped')));
+  core.setOutput(Outputs.Failed, JSON.stringify(modelsWithStatus(report, 'failed')));
+  core.setOutput(Outputs.Report, reportPath(settings.pipeline));
+}
+
+/** fail-on-error decides whether failures fail the step; either way they were reported above. */
+function finish(report: RunReport, settings: ActionSettings): void {
+  if (exitCodeFor(report) === 0) return;
+  const failed = modelsWithStatus(report, 'failed');
+  const what = report.error
+    ? `The run stopped before the models: ${report.error.message}`
+    : `${failed.length} of ${report.models.length} models failed: ${failed.join(', ')}. See the job summary for each error.`;
+  if (settings.failOnError) core.setFailed(what);
+  else core.warning(`${what} (fail-on-error is false, so this step succeeds.)`);
+}
+
+/** The pipeline's progress as runner log lines and annotations; every line passes the sanitizer. */
+export function actionsReporter(sanitize: Sanitize): Reporter {
+  return {
+    log(level, message, context) {
+      const text = sanitize(context?.model && !message.startsWith(context.model) ? `${context.model}: ${message}` : message);
+      if (level === 'debug') core.debug(text);
+      else if (level === 'info') core.info(text);
+      else if (level === 'notice') core.notice(text);
+      else if (level === 'warning') core.warning(text);
+      else core.error(text);
+    },
+  };
+}
