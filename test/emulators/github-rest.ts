@@ -1,0 +1,459 @@
+/**
+ * An in-process emulator of the GitHub REST endpoints the failure-issue manager uses: issues (list with
+ * labels/state/pagination and Link headers, create, get, update), issue comments, and labels. It honours the
+ * Authorization header — a read-only token gets GitHub's 403 "Resource not accessible by integration" on every
+ * write — records every request, and serves injected faults (5xx, 403, secondary rate limits with Retry-After,
+ * connection resets). Limits and validation messages follow GitHub's answers.
+ */
+import { randomBytes } from 'node:crypto';
+import type http from 'node:http';
+import { FaultTable, LoopbackServer, parseJson, readBody, type Fault, type RecordedRequest } from './http-kit.js';
+
+export type TokenMode = 'write' | 'read';
+
+export interface GitHubRestOptions {
+  owner?: string;
+  repo?: string;
+  /** Tokens the emulator accepts and what they may do. */
+  tokens?: Record<string, TokenMode>;
+}
+
+export interface Label {
+  id: number;
+  name: string;
+  color: string;
+  description: string | null;
+}
+
+export interface Issue {
+  id: number;
+  number: number;
+  title: string;
+  body: string | null;
+  state: 'open' | 'closed';
+  state_reason: string | null;
+  labels: Label[];
+  comments: number;
+  html_url: string;
+  url: string;
+  created_at: string;
+  updated_at: string;
+  closed_at: string | null;
+  user: { login: string };
+  pull_request?: { url: string };
+}
+
+export interface Comment {
+  id: number;
+  issueNumber: number;
+  body: string;
+  html_url: string;
+  created_at: string;
+  user: { login: string };
+}
+
+export const WRITE_TOKEN = 'ghs_emulatorWriteToken0000000000000000';
+export const READ_TOKEN = 'ghs_emulatorReadOnlyToken000000000000';
+
+/** GitHub's limits on issue and comment text. */
+const MAX_BODY_CHARS = 65536;
+const MAX_TITLE_CHARS = 256;
+
+class HttpError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+    readonly extra: Record<string, unknown> = {},
+  ) {
+    super(message);
+  }
+}
+
+export class GitHubRestEmulator {
+  readonly requests: RecordedRequest[] = [];
+  readonly faults = new FaultTable();
+  readonly owner: string;
+  readonly repo: string;
+  private readonly tokens: Record<string, TokenMode>;
+  private readonly server: LoopbackServer;
+  private readonly issueList: Issue[] = [];
+  private readonly commentList: Comment[] = [];
+  private readonly labelList: Label[] = [];
+  private nextId = 1000;
+  private clock = Date.UTC(2026, 10, 28, 13, 0, 0);
+
+  private constructor(options: GitHubRestOptions) {
+    this.owner = options.owner ?? 'octo';
+    this.repo = options.repo ?? 'numerai-models';
+    this.tokens = options.tokens ?? { [WRITE_TOKEN]: 'write', [READ_TOKEN]: 'read' };
+    this.server = new LoopbackServer((req, res) => this.handle(req, res));
+  }
+
+  static async start(options: GitHubRestOptions = {}): Promise<GitHubRestEmulator> {
+    const emulator = new GitHubRestEmulator(options);
+    await emulator.server.listen();
+    return emulator;
+  }
+
+  /** The value for GITHUB_API_URL / Octokit's baseUrl. */
+  get apiUrl(): string {
+    return this.server.origin;
+  }
+
+  fault(route: string, fault: Fault): void {
+    this.faults.add(route, fault);
+  }
+
+  down(): Promise<void> {
+    return this.server.down();
+  }
+
+  up(): Promise<void> {
+    return this.server.up();
+  }
+
+  close(): Promise<void> {
+    return this.server.close();
+  }
+
+  requestsTo(route: string): RecordedRequest[] {
+    return this.requests.filter((r) => r.route === route);
+  }
+
+  /** Requests that change something (anything but GET/HEAD). */
+  writes(): RecordedRequest[] {
+    return this.requests.filter((r) => r.method !== 'GET' && r.method !== 'HEAD');
+  }
+
+  issues(): Issue[] {
+    return structuredClone(this.issueList);
+  }
+
+  comments(issueNumber?: number): Comment[] {
+    return structuredClone(this.commentList.filter((c) => issueNumber === undefined || c.issueNumber === issueNumber));
+  }
+
+  labels(): Label[] {
+    return structuredClone(this.labelList);
+  }
+
+  /** Put an issue (or, with `pullRequest`, a pull request) in the repository, as if someone had opened it. */
+  seedIssue(fields: { title: string; body?: string; labels?: string[]; state?: 'open' | 'closed'; pullRequest?: boolean }): Issue {
+    const issue = this.newIssue(fields.title, fields.body ?? null, fields.labels ?? []);
+    if (fields.pullRequest) issue.pull_request = { url: `${this.apiUrl}/repos/${this.owner}/${this.repo}/pulls/${issue.number}` };
+    if (fields.state === 'closed') {
+      issue.state = 'closed';
+      issue.closed_at = issue.updated_at;
+    }
+    return structuredClone(issue);
+  }
+
+  private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', this.apiUrl);
+    const method = req.method ?? 'GET';
+    const raw = await readBody(req);
+    const json = parseJson(raw);
+    const route = this.routeOf(method, url.pathname);
+    const record: RecordedRequest = {
+      method,
+      url: req.url ?? '/',
+      route: route.name,
+      headers: req.headers,
+      body: raw.toString('utf8'),
+      bodyBytes: raw.length,
+      json,
+      status: 0,
+    };
+    this.requests.push(record);
+    const send = (status: number, payload: unknown, headers: http.OutgoingHttpHeaders = {}): void => {
+      record.status = status;
+      res.writeHead(status, {
+        'content-type': 'application/json; charset=utf-8',
+        'x-github-request-id': randomBytes(8).toString('hex').toUpperCase(),
+        'x-ratelimit-limit': '1000',
+        'x-ratelimit-remaining': '999',
+        'x-ratelimit-reset': String(Math.floor(Date.now() / 1000) + 3600),
+        'x-ratelimit-resource': 'core',
+        ...headers,
+      });
+      res.end(payload === undefined ? '' : JSON.stringify(payload));
+    };
+
+    const fault = this.faults.take(route.name);
+    if (fault) {
+      if (fault.kind === 'reset') {
+        req.socket.destroy();
+        return;
+      }
+      if (fault.kind === 'rate-limit') {
+        send(
+          fault.status ?? 403,
+          {
+            message:
+              'You have exceeded a secondary rate limit. Please wait a few minutes before you try again. If you reach ' +
+              'out to GitHub Support for help, please include the request ID 0000:0000:0000000:0000000:00000000.',
+            documentation_url: 'https://docs.github.com/rest/overview/rate-limits-for-the-rest-api#about-secondary-rate-limits',
+            status: String(fault.status ?? 403),
+          },
+          { 'retry-after': String(fault.retryAfterSeconds ?? 1) },
+        );
+        return;
+      }
+      if (fault.kind === 'status') {
+        send(fault.status, {
+          message: fault.message ?? (fault.status >= 500 ? 'Server Error' : 'Forbidden'),
+          documentation_url: 'https://docs.github.com/rest',
+          status: String(fault.status),
+        });
+        return;
+      }
+    }
+
+    try {
+      const mode = this.authenticate(req.headers.authorization);
+      if (route.name === 'unknown') throw new HttpError(404, 'Not Found');
+      if (route.owner !== this.owner || route.repo !== this.repo) throw new HttpError(404, 'Not Found');
+      if (method !== 'GET' && method !== 'HEAD' && mode !== 'write') {
+        throw new HttpError(403, 'Resource not accessible by integration', {
+          documentation_url: `https://docs.github.com/rest/issues`,
+        });
+      }
+      const body = (json && typeof json === 'object' ? json : {}) as Record<string, unknown>;
+      const { status, payload, headers } = this.dispatch(route, url, body);
+      send(status, payload, headers);
+    } catch (error) {
+      if (!(error instanceof HttpError)) throw error;
+      send(error.status, {
+        message: error.message,
+        documentation_url: 'https://docs.github.com/rest',
+        status: String(error.status),
+        ...error.extra,
+      });
+    }
+  }
+
+  private routeOf(method: string, pathname: string): { name: string; owner?: string; repo?: string; number?: number; label?: string } {
+    const m = /^\/repos\/([^/]+)\/([^/]+)\/(issues|labels)(?:\/([^/]+))?(?:\/(comments))?\/?$/.exec(pathname);
+    if (!m) return { name: 'unknown' };
+    const [, owner, repo, collection, item, sub] = m;
+    const base = { owner: decodeURIComponent(owner), repo: decodeURIComponent(repo) };
+    if (collection === 'labels') {
+      if (!item && !sub && method === 'POST') return { name: 'issues.createLabel', ...base };
+      if (item && !sub && method === 'GET') return { name: 'issues.getLabel', ...base, label: decodeURIComponent(item) };
+      return { name: 'unknown' };
+    }
+    if (!item) {
+      if (method === 'GET') return { name: 'issues.listForRepo', ...base };
+      if (method === 'POST') return { name: 'issues.create', ...base };
+      return { name: 'unknown' };
+    }
+    const number = Number(item);
+    if (!Number.isInteger(number)) return { name: 'unknown' };
+    if (sub === 'comments') {
+      if (method === 'POST') return { name: 'issues.createComment', ...base, number };
+      if (method === 'GET') return { name: 'issues.listComments', ...base, number };
+      return { name: 'unknown' };
+    }
+    if (method === 'GET') return { name: 'issues.get', ...base, number };
+    if (method === 'PATCH') return { name: 'issues.update', ...base, number };
+    return { name: 'unknown' };
+  }
+
+  private authenticate(header: string | undefined): TokenMode {
+    if (!header) throw new HttpError(401, 'Requires authentication');
+    const m = /^(?:token|bearer)\s+(\S+)$/i.exec(header);
+    const mode = m ? this.tokens[m[1]] : undefined;
+    if (!mode) throw new HttpError(401, 'Bad credentials');
+    return mode;
+  }
+
+  private dispatch(
+    route: ReturnType<GitHubRestEmulator['routeOf']>,
+    url: URL,
+    body: Record<string, unknown>,
+  ): { status: number; payload: unknown; headers?: http.OutgoingHttpHeaders } {
+    switch (route.name) {
+      case 'issues.listForRepo':
+        return this.listIssues(url);
+      case 'issues.create':
+        return { status: 201, payload: this.createIssue(body) };
+      case 'issues.get':
+        return { status: 200, payload: this.issue(route.number) };
+      case 'issues.update':
+        return { status: 200, payload: this.updateIssue(route.number, body) };
+      case 'issues.createComment':
+        return { status: 201, payload: this.createComment(route.number, body) };
+      case 'issues.listComments':
+        return this.page(
+          url,
+          this.commentList.filter((c) => c.issueNumber === route.number).map(({ issueNumber: _n, ...c }) => c),
+        );
+      case 'issues.createLabel':
+        return { status: 201, payload: this.createLabel(body) };
+      case 'issues.getLabel': {
+        const label = this.findLabel(route.label ?? '');
+        if (!label) throw new HttpError(404, 'Not Found');
+        return { status: 200, payload: label };
+      }
+      default:
+        throw new HttpError(404, 'Not Found');
+    }
+  }
+
+  private listIssues(url: URL) {
+    const state = url.searchParams.get('state') ?? 'open';
+    if (!['open', 'closed', 'all'].includes(state)) throw validation('Issue', 'state', 'invalid');
+    const wanted = (url.searchParams.get('labels') ?? '')
+      .split(',')
+      .map((l) => l.trim().toLowerCase())
+      .filter(Boolean);
+    const direction = url.searchParams.get('direction') ?? 'desc';
+    const matching = this.issueList
+      .filter((i) => state === 'all' || i.state === state)
+      .filter((i) => wanted.every((w) => i.labels.some((l) => l.name.toLowerCase() === w)))
+      .sort((a, b) => (direction === 'asc' ? a.number - b.number : b.number - a.number));
+    return this.page(url, matching);
+  }
+
+  /** One page of `items`, with GitHub's Link header (first/prev/next/last) when there is more than one page. */
+  private page<T>(url: URL, items: T[]): { status: number; payload: T[]; headers: http.OutgoingHttpHeaders } {
+    const perPage = Math.min(100, Math.max(1, Number(url.searchParams.get('per_page') ?? 30) || 30));
+    const page = Math.max(1, Number(url.searchParams.get('page') ?? 1) || 1);
+    const last = Math.max(1, Math.ceil(items.length / perPage));
+    const link = (n: number, rel: string) => {
+      const target = new URL(url.toString());
+      target.searchParams.set('page', String(n));
+      target.searchParams.set('per_page', String(perPage));
+      return `<${target.toString()}>; rel="${rel}"`;
+    };
+    const links: string[] = [];
+    if (page > 1) links.push(link(page - 1, 'prev'), link(1, 'first'));
+    if (page < last) links.push(link(page + 1, 'next'), link(last, 'last'));
+    return {
+      status: 200,
+      payload: items.slice((page - 1) * perPage, page * perPage),
+      headers: links.length > 0 ? { link: links.join(', ') } : {},
+    };
+  }
+
+  private createIssue(body: Record<string, unknown>): Issue {
+    const title = body.title;
+    if (typeof title !== 'string' && typeof title !== 'number') throw validation('Issue', 'title', 'missing_field');
+    if (String(title).length > MAX_TITLE_CHARS) throw tooLong('Issue', 'title', MAX_TITLE_CHARS);
+    const text = typeof body.body === 'string' ? body.body : null;
+    if (text !== null && text.length > MAX_BODY_CHARS) throw tooLong('Issue', 'body', MAX_BODY_CHARS);
+    const labels = Array.isArray(body.labels)
+      ? body.labels.map((l) => (typeof l === 'string' ? l : String((l as { name?: unknown }).name ?? '')))
+      : [];
+    return structuredClone(this.newIssue(String(title), text, labels));
+  }
+
+  private newIssue(title: string, body: string | null, labelNames: string[]): Issue {
+    const number = this.issueList.length + 1;
+    const now = this.tick();
+    const issue: Issue = {
+      id: this.nextId++,
+      number,
+      title,
+      body,
+      state: 'open',
+      state_reason: null,
+      // GitHub creates labels that do not exist yet when an issue is created with them.
+      labels: labelNames.map((name) => this.findLabel(name) ?? this.addLabel(name, 'ededed', null)),
+      comments: 0,
+      html_url: `https://github.com/${this.owner}/${this.repo}/issues/${number}`,
+      url: `${this.apiUrl}/repos/${this.owner}/${this.repo}/issues/${number}`,
+      created_at: now,
+      updated_at: now,
+      closed_at: null,
+      user: { login: 'github-actions[bot]' },
+    };
+    this.issueList.push(issue);
+    return issue;
+  }
+
+  private issue(number: number | undefined): Issue {
+    const issue = this.issueList.find((i) => i.number === number);
+    if (!issue) throw new HttpError(404, 'Not Found');
+    return issue;
+  }
+
+  private updateIssue(number: number | undefined, body: Record<string, unknown>): Issue {
+    const issue = this.issue(number);
+    if (body.state !== undefined) {
+      if (body.state !== 'open' && body.state !== 'closed') throw validation('Issue', 'state', 'invalid');
+      issue.state = body.state;
+      issue.closed_at = body.state === 'closed' ? this.tick() : null;
+      issue.state_reason = body.state === 'closed' ? 'completed' : 'reopened';
+    }
+    if (body.state_reason !== undefined) {
+      if (body.state_reason !== null && !['completed', 'not_planned', 'reopened', 'duplicate'].includes(String(body.state_reason))) {
+        throw validation('Issue', 'state_reason', 'invalid');
+      }
+      issue.state_reason = body.state_reason as string | null;
+    }
+    if (typeof body.title === 'string') {
+      if (body.title.length > MAX_TITLE_CHARS) throw tooLong('Issue', 'title', MAX_TITLE_CHARS);
+      issue.title = body.title;
+    }
+    if (typeof body.body === 'string') {
+      if (body.body.length > MAX_BODY_CHARS) throw tooLong('Issue', 'body', MAX_BODY_CHARS);
+      issue.body = body.body;
+    }
+    issue.updated_at = this.tick();
+    return structuredClone(issue);
+  }
+
+  private createComment(number: number | undefined, body: Record<string, unknown>): Omit<Comment, 'issueNumber'> {
+    const issue = this.issue(number);
+    if (typeof body.body !== 'string' || body.body === '') throw validation('IssueComment', 'body', 'missing_field');
+    if (body.body.length > MAX_BODY_CHARS) throw tooLong('IssueComment', 'body', MAX_BODY_CHARS);
+    const id = this.nextId++;
+    const comment: Comment = {
+      id,
+      issueNumber: issue.number,
+      body: body.body,
+      html_url: `${issue.html_url}#issuecomment-${id}`,
+      created_at: this.tick(),
+      user: { login: 'github-actions[bot]' },
+    };
+    this.commentList.push(comment);
+    issue.comments += 1;
+    issue.updated_at = comment.created_at;
+    const { issueNumber: _n, ...payload } = comment;
+    return payload;
+  }
+
+  private createLabel(body: Record<string, unknown>): Label {
+    if (typeof body.name !== 'string' || body.name === '') throw validation('Label', 'name', 'missing_field');
+    const color = typeof body.color === 'string' ? body.color : 'ededed';
+    if (!/^[0-9a-fA-F]{6}$/.test(color)) throw validation('Label', 'color', 'invalid');
+    if (this.findLabel(body.name)) throw validation('Label', 'name', 'already_exists');
+    return structuredClone(this.addLabel(body.name, color, typeof body.description === 'string' ? body.description : null));
+  }
+
+  private findLabel(name: string): Label | undefined {
+    return this.labelList.find((l) => l.name.toLowerCase() === name.toLowerCase());
+  }
+
+  private addLabel(name: string, color: string, description: string | null): Label {
+    const label = { id: this.nextId++, name, color: color.toLowerCase(), description };
+    this.labelList.push(label);
+    return label;
+  }
+
+  private tick(): string {
+    this.clock += 1000;
+    return new Date(this.clock).toISOString().replace(/\.\d{3}Z$/, 'Z');
+  }
+}
+
+function validation(resource: string, field: string, code: string): HttpError {
+  return new HttpError(422, 'Validation Failed', { errors: [{ resource, code, field }] });
+}
+
+function tooLong(resource: string, field: string, max: number): HttpError {
+  return new HttpError(422, 'Validation Failed', {
+    errors: [{ resource, code: 'custom', field, message: `${field} is too long (maximum is ${max} characters)` }],
+  });
+}
