@@ -1,6 +1,6 @@
 /** Failure issues through the real Octokit (with retry and throttling) against the GitHub REST emulator. */
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { after, describe, it } from 'node:test';
 import { DEFAULT_MAX_MESSAGE_CHARS, issueMarker, syncFailureIssues, workflowFileFromRef, type FailureIssueOptions } from '../../src/github/failure-issues.js';
 import { createGitHubClient } from '../../src/github/rest-client.js';
 import { createSanitizer } from '../../src/github/sanitize.js';
