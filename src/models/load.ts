@@ -1,0 +1,309 @@
+/**
+ * Loading the models folder, offline: every `models/<numerai_model_name>/` with its model.yml and ONNX files,
+ * checked as far as possible without data (schema, files, ONNX signatures, weights, widths against an explicit
+ * feature list). Each folder gives its own result; one bad model never prevents loading the others. Feature sets
+ * and names are checked later, against the dataset's features.json (resolveFeatures in features.ts).
+ */
+import { readdir, readFile, realpath, stat } from 'node:fs/promises';
+import path from 'node:path';
+import { ModelConfigError, type ModelConfigIssue } from './errors.js';
+import { parseManifest, type FeatureSpec, type ManifestMember, type ModelManifest, type OutputSelector } from './manifest.js';
+import type { PostprocessMethod, SupportedTournament } from './manifest-schema.js';
+import { openSession, readSignature } from './onnx-session.js';
+import { planMember, type MemberPlan } from './signature-check.js';
+
+export const MANIFEST_FILES = ['model.yml', 'model.yaml'] as const;
+
+export interface LoadedMember {
+  /** The file as shown in messages (under the models folder as it was given). */
+  file: string;
+  /** Absolute path. */
+  path: string;
+  /** The manifest field that names it ("onnx", "onnx[1].file"). */
+  field: string;
+  /** Normalised: the weights of a model sum to 1. */
+  weight: number;
+  plan: MemberPlan;
+}
+
+export interface LoadedModel {
+  /** The folder name: the Numerai model name. */
+  name: string;
+  dir: string;
+  manifestPath: string;
+  dataset: string;
+  features: FeatureSpec;
+  members: LoadedMember[];
+  /** True when model.yml lists onnx as an ensemble. */
+  ensemble: boolean;
+  postprocess: PostprocessMethod;
+  tournament: SupportedTournament;
+  enabled: boolean;
+  fillMissing: number | null;
+}
+
+interface ResultBase {
+  name: string;
+  dir: string;
+  /** null when the folder has no model.yml. */
+  manifestPath: string | null;
+  /** From model.yml when it could be read; disabled models are still validated, so `check` can show them. */
+  enabled: boolean;
+}
+
+export type ModelLoadResult = (ResultBase & { ok: true; model: LoadedModel }) | (ResultBase & { ok: false; errors: ModelConfigIssue[] });
+
+/** The models folder itself is missing or unreadable: nothing can be loaded (ConfigError). */
+export class ModelsFolderError extends Error {
+  override name = 'ModelsFolderError';
+  readonly errorClass = 'ConfigError' as const;
+}
+
+export interface LoadOptions {
+  /** Only these model names (sharding, reruns). A name with no folder gives a failed result naming it. */
+  only?: readonly string[];
+}
+
+export async function loadModels(modelsDir: string, options: LoadOptions = {}): Promise<ModelLoadResult[]> {
+  const names = await modelFolderNames(modelsDir);
+  const wanted = options.only && options.only.length > 0 ? [...new Set(options.only)] : names;
+  const results: ModelLoadResult[] = [];
+  for (const name of wanted) {
+    if (!names.includes(name)) {
+      const dir = path.join(modelsDir, name);
+      results.push({
+        name,
+        dir,
+        manifestPath: null,
+        enabled: true,
+        ok: false,
+        errors: [
+          {
+            model: name,
+            file: dir,
+            field: null,
+            message: `no such model folder; the models folder has: ${names.length > 0 ? names.join(', ') : 'no model folders'}`,
+          },
+        ],
+      });
+      continue;
+    }
+    // Sequential on purpose: onnxruntime creates sessions synchronously, so there is nothing to overlap.
+    results.push(await loadModel(modelsDir, name));
+  }
+  return results;
+}
+
+/** Loads one model folder; throws ModelConfigError with every issue when it is invalid. */
+export async function loadModelOrThrow(modelsDir: string, name: string): Promise<LoadedModel> {
+  const result = await loadModel(modelsDir, name);
+  if (!result.ok) throw new ModelConfigError(name, result.errors);
+  return result.model;
+}
+
+/** Sub-folders of the models folder, sorted; hidden ones (".git", ".cache") are not models. */
+export async function modelFolderNames(modelsDir: string): Promise<string[]> {
+  let entries;
+  try {
+    entries = await readdir(modelsDir, { withFileTypes: true });
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    const why = code === 'ENOENT' ? 'does not exist' : code === 'ENOTDIR' ? 'is not a folder' : `cannot be read (${code ?? String(error)})`;
+    throw new ModelsFolderError(
+      `models folder ${modelsDir} ${why}; it should hold one folder per model: ${modelsDir}/<numerai_model_name>/model.yml`,
+    );
+  }
+  const names: string[] = [];
+  for (const entry of entries) {
+    if (entry.name.startsWith('.')) continue;
+    if (entry.isDirectory() || (entry.isSymbolicLink() && (await isDirectory(path.join(modelsDir, entry.name))))) {
+      names.push(entry.name);
+    }
+  }
+  return names.sort();
+}
+
+async function isDirectory(target: string): Promise<boolean> {
+  try {
+    return (await stat(target)).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
+async function loadModel(modelsDir: string, name: string): Promise<ModelLoadResult> {
+  const dir = path.join(modelsDir, name);
+  const issues: ModelConfigIssue[] = [];
+  const issue = (file: string, field: string | null, message: string) => issues.push({ model: name, file, field, message });
+
+  const present: string[] = [];
+  for (const candidate of MANIFEST_FILES) {
+    if ((await stat(path.join(dir, candidate)).catch(() => null))?.isFile()) present.push(candidate);
+  }
+  if (present.length === 0) {
+    issue(dir, null, `has no model.yml; a model folder needs one with at least dataset, features and onnx, e.g. "dataset: v5.2", "features: medium", "onnx: model.onnx"`);
+    return { name, dir, manifestPath: null, enabled: true, ok: false, errors: issues };
+  }
+  const manifestPath = path.join(dir, present[0]);
+  if (present.length > 1) issue(dir, null, `has both ${present.join(' and ')}; keep one`);
+
+  let text: string;
+  try {
+    text = await readFile(manifestPath, 'utf8');
+  } catch (error) {
+    issue(manifestPath, null, `cannot be read (${(error as NodeJS.ErrnoException).code ?? String(error)})`);
+    return { name, dir, manifestPath, enabled: true, ok: false, errors: issues };
+  }
+
+  const parsed = parseManifest(text);
+  const manifest: Partial<ModelManifest> = parsed.ok ? parsed.manifest : parsed.partial;
+  if (!parsed.ok) for (const problem of parsed.problems) issue(manifestPath, problem.field, problem.message);
+  const enabled = manifest.enabled ?? true;
+
+  const members: LoadedMember[] = [];
+  if (manifest.members) {
+    const modelsRoot = await realpath(modelsDir).catch(() => path.resolve(modelsDir));
+    // With an invalid top-level `output` the members can still be checked, just not their output choice.
+    const outputKnown = parsed.ok || manifest.output !== undefined;
+    for (const member of manifest.members) {
+      const selector = member.output ?? manifest.output ?? null;
+      const loaded = await loadMember(dir, modelsDir, modelsRoot, manifestPath, member, selector, outputKnown, issue);
+      if (loaded) members.push(loaded);
+    }
+    checkWeights(manifest.members, manifestPath, issue);
+    if (members.length === manifest.members.length) checkWidths(members, manifest.features, manifestPath, issue);
+  }
+
+  if (issues.length > 0 || !parsed.ok) return { name, dir, manifestPath, enabled, ok: false, errors: issues };
+  const total = parsed.manifest.members.reduce((sum, m) => sum + m.weight, 0);
+  for (const member of members) member.weight /= total;
+  const { dataset, features, postprocess, tournament, fillMissing, ensemble } = parsed.manifest;
+  return {
+    name,
+    dir,
+    manifestPath,
+    enabled,
+    ok: true,
+    model: { name, dir, manifestPath, dataset, features, members, ensemble, postprocess, tournament, enabled, fillMissing },
+  };
+}
+
+type IssueSink = (file: string, field: string | null, message: string) => void;
+
+async function loadMember(
+  dir: string,
+  modelsDir: string,
+  modelsRoot: string,
+  manifestPath: string,
+  member: ManifestMember,
+  selector: OutputSelector | null,
+  outputKnown: boolean,
+  issue: IssueSink,
+): Promise<LoadedMember | null> {
+  const display = path.join(dir, member.file);
+  const absolute = path.resolve(dir, member.file);
+  const outside = `"${member.file}" resolves outside the models folder (${modelsDir}); ONNX files must be inside it`;
+  if (!isInside(path.resolve(modelsDir), absolute)) {
+    issue(manifestPath, member.field, outside);
+    return null;
+  }
+  let bytes: Uint8Array;
+  try {
+    const real = await realpath(absolute);
+    if (!isInside(modelsRoot, real)) {
+      issue(manifestPath, member.field, `${outside} (it is a symbolic link to ${real})`);
+      return null;
+    }
+    if (!(await stat(real)).isFile()) {
+      issue(display, member.field, 'is a folder, not an ONNX file');
+      return null;
+    }
+    bytes = await readFile(real);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') {
+      const onnxFiles = (await readdir(dir).catch(() => [] as string[])).filter((f) => f.endsWith('.onnx'));
+      issue(
+        display,
+        member.field,
+        `file not found${onnxFiles.length > 0 ? `; ONNX files in ${dir}: ${onnxFiles.join(', ')}` : `; ${dir} has no .onnx file`}`,
+      );
+    } else {
+      issue(display, member.field, `cannot be read (${code ?? String(error)})`);
+    }
+    return null;
+  }
+
+  let session;
+  try {
+    session = await openSession(bytes);
+  } catch (error) {
+    const reason = error instanceof Error ? error.message.split('\n')[0] : String(error);
+    issue(display, member.field, `is not a valid ONNX model that onnxruntime can load: ${reason}`);
+    return null;
+  }
+  let signature;
+  try {
+    signature = readSignature(session);
+  } finally {
+    await session.release();
+  }
+
+  const planned = planMember(signature, selector);
+  if (!planned.ok) {
+    for (const problem of planned.problems) {
+      if (problem.concerns === 'onnx') {
+        issue(display, member.field, problem.message);
+      } else if (outputKnown) {
+        const field = member.output ? member.field.replace(/\.file$/, '.output') : selector ? 'output' : member.field;
+        issue(manifestPath, field, `${member.file}: ${problem.message}`);
+      }
+    }
+    return null;
+  }
+  return { file: display, path: absolute, field: member.field, weight: member.weight, plan: planned.plan };
+}
+
+function isInside(root: string, target: string): boolean {
+  const relative = path.relative(root, target);
+  return relative !== '' && !relative.startsWith('..') && !path.isAbsolute(relative);
+}
+
+function checkWeights(members: ManifestMember[], manifestPath: string, issue: IssueSink): void {
+  const nonFinite = members.filter((m) => !Number.isFinite(m.weight));
+  for (const member of nonFinite) issue(manifestPath, member.field.replace(/\.file$/, '.weight'), `must be a finite number (got ${member.weight})`);
+  if (nonFinite.length > 0) return;
+  const total = members.reduce((sum, m) => sum + m.weight, 0);
+  if (!(total > 0)) {
+    issue(
+      manifestPath,
+      'onnx',
+      `the ensemble weights (${members.map((m) => m.weight).join(', ')}) sum to ${total}; they must sum to a positive number, e.g. 0.7 and 0.3`,
+    );
+  }
+}
+
+function checkWidths(members: LoadedMember[], features: FeatureSpec | undefined, manifestPath: string, issue: IssueSink): void {
+  const listed = features?.kind === 'list' ? features.names.length : null;
+  const first = members.find((m) => m.plan.width !== null);
+  for (const member of members) {
+    const width = member.plan.width;
+    if (width === null) continue;
+    if (listed !== null) {
+      if (width !== listed) {
+        issue(
+          member.file,
+          member.field,
+          `model input "${member.plan.inputName}" takes ${width} features per row, but features in ${manifestPath} lists ${listed}; ` +
+            'list exactly the features the model was trained on, in training order',
+        );
+      }
+    } else if (first && width !== first.plan.width) {
+      issue(
+        member.file,
+        member.field,
+        `model input takes ${width} features per row, but ${first.file} takes ${first.plan.width}; every member of an ensemble gets the same features`,
+      );
+    }
+  }
+}

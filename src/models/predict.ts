@@ -1,0 +1,130 @@
+/**
+ * A loaded model's predictions on a feature table: every ONNX member run, an ensemble rank-averaged, the result
+ * post-processed (rank into (0, 1) by default). Sessions live only as long as they are needed.
+ */
+import { readFile } from 'node:fs/promises';
+import type { FeatureTable } from '../data/table.js';
+import { ModelError } from './errors.js';
+import { runMember, type RunOptions } from './inference.js';
+import type { LoadedMember, LoadedModel } from './load.js';
+import { openSession, type InferenceSession } from './onnx-session.js';
+import { postprocess, rankAverage } from './postprocess.js';
+
+export interface PredictOptions {
+  /** Rows per onnxruntime call; smaller bounds memory, larger saves per-call overhead. */
+  batchRows?: number;
+}
+
+/** A model with its ONNX sessions open: predict as often as needed, then release. */
+export class OpenModel {
+  private released = false;
+
+  private constructor(
+    readonly model: LoadedModel,
+    private readonly sessions: InferenceSession[],
+  ) {}
+
+  static async open(model: LoadedModel): Promise<OpenModel> {
+    const sessions: InferenceSession[] = [];
+    try {
+      for (const member of model.members) sessions.push(await openMemberSession(model, member));
+    } catch (error) {
+      await Promise.all(sessions.map((s) => s.release()));
+      throw error;
+    }
+    return new OpenModel(model, sessions);
+  }
+
+  /** Each member's raw predictions (the chosen output column), in row order. */
+  async predictMembers(table: FeatureTable, features: readonly string[], options: PredictOptions = {}): Promise<Float64Array[]> {
+    if (this.released) throw new ModelError(this.model.name, this.model.manifestPath, 'the model was already released');
+    const runOptions: RunOptions = { batchRows: options.batchRows, fillMissing: this.model.fillMissing };
+    const outputs: Float64Array[] = [];
+    for (const [i, member] of this.model.members.entries()) {
+      const raw = await runMember(this.sessions[i], member.plan, table, features, { model: this.model.name, file: member.file }, runOptions);
+      checkFinite(this.model, member, raw, table, features);
+      outputs.push(raw);
+    }
+    return outputs;
+  }
+
+  /** The submission values: one per table row, post-processed. */
+  async predict(table: FeatureTable, features: readonly string[], options: PredictOptions = {}): Promise<Float64Array> {
+    const outputs = await this.predictMembers(table, features, options);
+    const combined = this.model.ensemble
+      ? rankAverage(outputs.map((values, i) => ({ values, weight: this.model.members[i].weight })))
+      : outputs[0];
+    return postprocess(combined, this.model.postprocess);
+  }
+
+  async release(): Promise<void> {
+    if (this.released) return;
+    this.released = true;
+    await Promise.all(this.sessions.map((s) => s.release()));
+  }
+}
+
+export function openModel(model: LoadedModel): Promise<OpenModel> {
+  return OpenModel.open(model);
+}
+
+/** Opens the model's sessions, predicts every row of `table` and releases the sessions. */
+export async function predict(
+  model: LoadedModel,
+  table: FeatureTable,
+  features: readonly string[],
+  options: PredictOptions = {},
+): Promise<Float64Array> {
+  const open = await OpenModel.open(model);
+  try {
+    return await open.predict(table, features, options);
+  } finally {
+    await open.release();
+  }
+}
+
+async function openMemberSession(model: LoadedModel, member: LoadedMember): Promise<InferenceSession> {
+  let bytes: Uint8Array;
+  try {
+    bytes = await readFile(member.path);
+  } catch (error) {
+    throw new ModelError(model.name, member.file, `cannot be read (${(error as NodeJS.ErrnoException).code ?? String(error)})`, { cause: error });
+  }
+  try {
+    return await openSession(bytes);
+  } catch (error) {
+    const reason = error instanceof Error ? error.message.split('\n')[0] : String(error);
+    throw new ModelError(model.name, member.file, `onnxruntime cannot load it: ${reason}`, { cause: error });
+  }
+}
+
+/** NaN cannot be ranked or submitted: name the first row and, when the input had gaps, the likely cause. */
+function checkFinite(model: LoadedModel, member: LoadedMember, raw: Float64Array, table: FeatureTable, features: readonly string[]): void {
+  let count = 0;
+  let first = -1;
+  for (let i = 0; i < raw.length; i++) {
+    if (Number.isNaN(raw[i])) {
+      if (first < 0) first = i;
+      count++;
+    }
+  }
+  if (count === 0) return;
+  const hint =
+    model.fillMissing === null && rowHasMissing(table, features, first)
+      ? '; that row has missing feature values, which this model does not handle: set fill_missing in model.yml (e.g. fill_missing: 2)'
+      : '';
+  throw new ModelError(
+    model.name,
+    member.file,
+    `predicted NaN for ${count} of ${raw.length} rows (first: ${table.ids[first] ?? `row ${first}`})${hint}`,
+  );
+}
+
+function rowHasMissing(table: FeatureTable, features: readonly string[], row: number): boolean {
+  const position = new Map(table.columns.map((name, j) => [name, j]));
+  const base = row * table.columns.length;
+  return features.some((name) => {
+    const j = position.get(name);
+    return j !== undefined && Number.isNaN(table.values[base + j]);
+  });
+}
