@@ -12,6 +12,7 @@ import { parquetReadObjects } from 'hyparquet';
 import { compressors } from 'hyparquet-compressors';
 import { parquetWriteBuffer } from 'hyparquet-writer';
 import { submissionCsv } from '../submission/csv.js';
+import { generateSyntheticDataset, type SyntheticDataset } from './synthetic/generate.js';
 import type { SandboxDatasetFiles, SandboxDatasets } from './types.js';
 
 export type TournamentKey = 'classic' | 'signals' | 'crypto';
@@ -256,63 +257,6 @@ export function examplePredictions(ids: readonly string[], seed: number): Float6
   return out;
 }
 
-interface GeneratedClassic {
-  featuresJson: { feature_sets: Record<string, string[]>; targets: string[] };
-  live: Uint8Array;
-  ids: string[];
-  featureNames: string[];
-}
-
-type Generator = (opts: { seed: number; rows?: number; features?: number }) => Promise<GeneratedClassic>;
-
-let generatorPromise: Promise<Generator> | null = null;
-
-/** The synthetic generator (src/sandbox/synthetic/generate.ts), or a minimal stand-in while it does not exist. */
-function loadGenerator(): Promise<Generator> {
-  if (!generatorPromise) {
-    const specifier = './synthetic/generate.js';
-    generatorPromise = import(specifier).then(
-      (m: { generateSyntheticDataset: Generator }) => m.generateSyntheticDataset,
-      () => fallbackGenerate,
-    );
-  }
-  return generatorPromise;
-}
-
-async function generateClassic(seed: number, rows: number, features: number): Promise<GeneratedClassic> {
-  const generate = await loadGenerator();
-  return generate({ seed, rows, features });
-}
-
-/** A minimal Numerai-shaped live file: id, era, data_type, int8-valued features (0..4). */
-async function fallbackGenerate(opts: { seed: number; rows?: number; features?: number }): Promise<GeneratedClassic> {
-  const rows = opts.rows ?? 6720;
-  const nFeatures = opts.features ?? 2748;
-  const r = rng(opts.seed);
-  const ids: string[] = [];
-  const seen = new Set<string>();
-  while (ids.length < rows) {
-    let id = 'n';
-    for (let i = 0; i < 15; i++) id += '0123456789abcdef'[Math.floor(r() * 16)];
-    if (!seen.has(id)) {
-      seen.add(id);
-      ids.push(id);
-    }
-  }
-  const featureNames = Array.from({ length: nFeatures }, (_, i) => `feature_sandbox_${String(i).padStart(4, '0')}`);
-  const columnData: { name: string; data: unknown[]; type: 'STRING' | 'INT32' }[] = [
-    { name: 'id', data: ids, type: 'STRING' },
-    { name: 'era', data: ids.map(() => 'X'), type: 'STRING' },
-    { name: 'data_type', data: ids.map(() => 'live'), type: 'STRING' },
-  ];
-  for (const name of featureNames) columnData.push({ name, data: ids.map(() => Math.floor(r() * 5)), type: 'INT32' });
-  const live = new Uint8Array(parquetWriteBuffer({ columnData: columnData as never }));
-  const small = featureNames.slice(0, Math.max(1, Math.floor(nFeatures / 10)));
-  const medium = featureNames.slice(0, Math.max(1, Math.floor(nFeatures / 2)));
-  return {
-    featuresJson: { feature_sets: { small, medium, all: featureNames }, targets: ['target', 'target_cyrus_20', 'target_cyrus_60'] },
-    live,
-    ids,
-    featureNames,
-  };
+async function generateClassic(seed: number, rows: number, features: number): Promise<SyntheticDataset> {
+  return generateSyntheticDataset({ seed, rows, features });
 }

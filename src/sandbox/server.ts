@@ -415,9 +415,9 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   baseUrl = `http://${hostPart}:${address.port}`;
 
   const eager = options.eagerData ?? rows * features <= 2_000_000;
-  const warm = data.get(clock.number);
-  if (eager) await warm;
-  else warm.catch(() => undefined);
+  // Generating the full-size data takes seconds of CPU: when not eager, start it after startSandbox has returned.
+  if (eager) await data.get(clock.number);
+  else setTimeout(() => data.get(clock.number).catch(() => undefined), 50).unref();
 
   const defaultAccount = accounts[0];
   const sandbox: Sandbox = {
@@ -430,8 +430,6 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     },
     setRound(roundState, number, opts) {
       clock.set(roundState, number, opts?.closedShape);
-      const warmNext = data.get(clock.number);
-      warmNext.catch(() => undefined);
     },
     round() {
       const t = clock.currentTimes();
