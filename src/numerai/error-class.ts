@@ -19,7 +19,6 @@ export function errorClassOf(error: unknown): ErrorClass {
     case 'validation':
       return 'InternalError';
     case 'not-found':
-      return DATA_OPERATIONS.has(error.operation) ? 'DataError' : 'AccountError';
     case 'not-open':
     case 'rejected':
       if (UPLOAD_OPERATIONS.has(error.operation)) return 'SubmissionRejected';
