@@ -1,0 +1,199 @@
+/**
+ * The run as a GitHub user sees it: a job summary (one row per model, totals, datasets, the artifact) and an
+ * error annotation per failed model, both built from the run report with @actions/core. Cell contents are
+ * HTML-escaped (the summary table is HTML) and sanitized; a summary that cannot be written is a warning.
+ */
+import * as core from '@actions/core';
+import { TOURNAMENTS, type Reporter } from '../pipeline/ports.js';
+import type { ModelReport, ModelStatus, RunReport } from '../pipeline/report.js';
+import type { IssueLink } from './failure-issues.js';
+import { truncate, type Sanitize } from './sanitize.js';
+
+export interface JobSummaryOptions {
+  logger: Pick<Reporter, 'log'>;
+  /** Issues the run opened, commented on or closed, by model (from syncFailureIssues). */
+  issues?: Record<string, IssueLink>;
+  /** The artifact holding the CSVs and report, when one was uploaded. */
+  artifact?: { name: string } | null;
+  /** Link to this run; the artifact is listed on its page. */
+  runUrl?: string;
+  sanitize?: Sanitize;
+}
+
+/** GitHub shows at most 10 error annotations per step; the last one is kept for "and N more". */
+const MAX_ERROR_ANNOTATIONS = 10;
+const MAX_CELL_MESSAGE_CHARS = 300;
+const MAX_ANNOTATION_MESSAGE_CHARS = 2000;
+
+/** core.summary renders an empty cell as an unclosed tag, so empty cells get a space and missing values a dash. */
+const EMPTY = ' ';
+const NONE = '—';
+
+/** A row of core.summary.addTable (the type itself is not exported by @actions/core). */
+type SummaryTableRow = Parameters<typeof core.summary.addTable>[0][number];
+
+const STATUS_LABEL: Record<ModelStatus, string> = {
+  submitted: '✅ submitted',
+  skipped: '⏭️ skipped',
+  failed: '❌ failed',
+  'dry-run': '🧪 dry run',
+};
+
+/** Appends the run's summary to $GITHUB_STEP_SUMMARY. Never throws: a failure to write is a warning. */
+export async function writeJobSummary(report: RunReport, options: JobSummaryOptions): Promise<void> {
+  const sanitize = options.sanitize ?? ((text: string) => text);
+  const summary = core.summary;
+  summary.addHeading(escapeHtml(headline(report)), 2);
+  summary.addRaw(`<p>${escapeHtml(runFacts(report))}</p>`, true);
+  if (report.round === null) {
+    summary.addRaw('<p>No round is open for submissions, so nothing was done. The next scheduled run will try again.</p>', true);
+  } else {
+    if (report.late) {
+      summary.addRaw(
+        '<p>⚠️ <b>Late:</b> this run was after the round\'s staking close time; Numerai counts late submissions for the next round.</p>',
+        true,
+      );
+    }
+    if (report.dryRun) summary.addRaw('<p>🧪 <b>Dry run:</b> predictions were made and checked; nothing was uploaded.</p>', true);
+    summary.addRaw(`<p>${escapeHtml(totalsLine(report))}</p>`, true);
+    if (report.models.length > 0) summary.addTable(modelTable(report, options.issues ?? {}, sanitize));
+  }
+  if (report.datasets.length > 0) {
+    summary.addHeading('Datasets', 3);
+    summary.addList(
+      report.datasets.map(
+        (d) => `<code>${escapeHtml(d.file)}</code> — ${formatBytes(d.bytes)}, ${d.source === 'store' ? 'restored from the cache' : 'downloaded'}`,
+      ),
+    );
+  }
+  if (options.artifact) {
+    const where = options.runUrl ? ` (listed under <a href="${escapeAttribute(`${options.runUrl}#artifacts`)}">Artifacts</a> on the run page)` : '';
+    summary.addRaw(
+      `<p>The submission CSVs and the JSON report are in the artifact <code>${escapeHtml(options.artifact.name)}</code>${where}.</p>`,
+      true,
+    );
+  }
+  try {
+    await summary.write();
+  } catch (error) {
+    summary.emptyBuffer();
+    options.logger.log('warning', `Could not write the job summary: ${error instanceof Error ? error.message : String(error)}`);
+  }
+}
+
+/**
+ * One error annotation per failed model, titled with the model, so failures show on the run page and in the
+ * checks list. GitHub keeps 10 per step: past that, the last annotation names the rest.
+ */
+export function annotateFailures(report: RunReport, options: { sanitize?: Sanitize } = {}): void {
+  const sanitize = options.sanitize ?? ((text: string) => text);
+  const failed = report.models.filter((m) => m.status === 'failed');
+  const shown = failed.length > MAX_ERROR_ANNOTATIONS ? failed.slice(0, MAX_ERROR_ANNOTATIONS - 1) : failed;
+  for (const model of shown) {
+    const message = truncate(sanitize(model.message ?? '(no message)'), MAX_ANNOTATION_MESSAGE_CHARS);
+    core.error(`${model.errorClass ?? 'InternalError'} at the ${model.stage} stage: ${message}`, {
+      title: `Numerai model ${model.model} failed (round ${model.round})`,
+    });
+  }
+  const rest = failed.slice(shown.length);
+  if (rest.length > 0) {
+    core.error(`Also failed: ${rest.map((m) => m.model).join(', ')}. See the job summary for each model's error.`, {
+      title: `${rest.length} more Numerai models failed`,
+    });
+  }
+}
+
+function headline(report: RunReport): string {
+  const round = report.round === null ? 'no open round' : `round ${report.round}`;
+  return `Numerai Autopilot — ${round}${report.dryRun ? ' (dry run)' : ''}`;
+}
+
+function runFacts(report: RunReport): string {
+  const tournament = Object.entries(TOURNAMENTS).find(([, id]) => id === report.tournament)?.[0] ?? `tournament ${report.tournament}`;
+  const took = Date.parse(report.finishedAt) - Date.parse(report.startedAt);
+  return `Tournament: ${tournament} · started ${report.startedAt} · took ${Number.isFinite(took) ? formatDuration(took) : '?'}`;
+}
+
+function totalsLine(report: RunReport): string {
+  const t = report.totals;
+  const parts = [`${t.submitted} submitted`, `${t.skipped} skipped`, `${t.failed} failed`];
+  if (t['dry-run'] > 0 || report.dryRun) parts.push(`${t['dry-run']} dry run`);
+  return `Totals: ${parts.join(' · ')} (${report.models.length} model${report.models.length === 1 ? '' : 's'})`;
+}
+
+function modelTable(report: RunReport, issues: Record<string, IssueLink>, sanitize: Sanitize): SummaryTableRow[] {
+  const header = ['Model', 'Status', 'Round', 'Rows', 'Mean', 'Std', 'Min – max', 'Time', 'Details', 'Issue'].map((data) => ({
+    data,
+    header: true,
+  }));
+  const rows = report.models.map((m) => [
+    `<code>${escapeHtml(m.model)}</code>`,
+    STATUS_LABEL[m.status],
+    String(m.round),
+    m.rows === undefined ? NONE : m.rows.toLocaleString('en-US'),
+    m.stats ? m.stats.mean.toFixed(4) : NONE,
+    m.stats ? m.stats.std.toFixed(4) : NONE,
+    m.stats ? `${m.stats.min.toFixed(4)} – ${m.stats.max.toFixed(4)}` : NONE,
+    formatDuration(totalDuration(m)),
+    details(m, sanitize) || EMPTY,
+    issueCell(issues[m.model]) || EMPTY,
+  ]);
+  const totalRows = report.models.reduce((sum, m) => sum + (m.rows ?? 0), 0);
+  const footer = [
+    '<b>Total</b>',
+    escapeHtml(totalsLine(report).replace(/^Totals: /, '').replace(/ \(.*\)$/, '')),
+    EMPTY,
+    totalRows > 0 ? totalRows.toLocaleString('en-US') : NONE,
+    EMPTY,
+    EMPTY,
+    EMPTY,
+    formatDuration(report.models.reduce((sum, m) => sum + totalDuration(m), 0)),
+    EMPTY,
+    EMPTY,
+  ];
+  return [header, ...rows, footer];
+}
+
+function details(model: ModelReport, sanitize: Sanitize): string {
+  if (model.status === 'failed') {
+    const message = escapeHtml(truncate(sanitize(model.message ?? ''), MAX_CELL_MESSAGE_CHARS));
+    return `<b>${escapeHtml(model.errorClass ?? 'InternalError')}</b> (${escapeHtml(model.stage)}): ${message}`;
+  }
+  if (model.status === 'skipped') return escapeHtml(sanitize(model.reason ?? ''));
+  if (model.submissionId) return `submission <code>${escapeHtml(sanitize(model.submissionId))}</code>`;
+  return '';
+}
+
+function issueCell(link: IssueLink | undefined): string {
+  if (!link) return '';
+  const anchor = `<a href="${escapeAttribute(link.url)}">#${link.number}</a>`;
+  if (link.action === 'opened') return `${anchor} (opened)`;
+  if (link.action === 'commented') return `${anchor} (still open)`;
+  return `${anchor} (closed)`;
+}
+
+function totalDuration(model: ModelReport): number {
+  return Object.values(model.durations).reduce<number>((sum, ms) => sum + (ms ?? 0), 0);
+}
+
+function formatDuration(ms: number): string {
+  if (ms < 1000) return `${Math.round(ms)} ms`;
+  if (ms < 60_000) return `${(ms / 1000).toFixed(1)} s`;
+  const minutes = Math.floor(ms / 60_000);
+  return `${minutes} min ${Math.round((ms % 60_000) / 1000)} s`;
+}
+
+function formatBytes(bytes: number): string {
+  if (bytes < 1024) return `${bytes} B`;
+  if (bytes < 1024 ** 2) return `${(bytes / 1024).toFixed(1)} KiB`;
+  if (bytes < 1024 ** 3) return `${(bytes / 1024 ** 2).toFixed(1)} MiB`;
+  return `${(bytes / 1024 ** 3).toFixed(2)} GiB`;
+}
+
+function escapeHtml(text: string): string {
+  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+}
+
+function escapeAttribute(text: string): string {
+  return escapeHtml(text).replace(/"/g, '&quot;');
+}
