@@ -13,7 +13,7 @@ const PREFIX: Record<Level, string> = { debug: 'debug: ', info: '', notice: 'not
  */
 export class TerminalReporter implements Reporter {
   private progressShown = false;
-  private lastProgressAt = 0;
+  private lastProgressAt = Number.NEGATIVE_INFINITY;
 
   constructor(
     private readonly out: OutputStream,

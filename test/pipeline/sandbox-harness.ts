@@ -53,8 +53,10 @@ export async function cli(
 ): Promise<CliRun> {
   let stdout = '';
   let stderr = '';
+  // plan reads no data and writes nothing: it takes neither folder.
+  const folders = command === 'plan' ? [] : ['--data-dir', ws.dataDir, '--output-dir', ws.outputDir];
   const code = await runCli(
-    [command, '--api-url', sandbox.url, '--models-dir', ws.modelsDir, '--data-dir', ws.dataDir, '--output-dir', ws.outputDir, '--json', ...extra],
+    [command, '--api-url', sandbox.url, '--models-dir', ws.modelsDir, ...folders, '--json', ...extra],
     {
       env: { NUMERAI_PUBLIC_ID: sandbox.credentials.publicId, NUMERAI_SECRET_KEY: sandbox.credentials.secretKey, ...env },
       cwd: ws.root,
@@ -69,7 +71,7 @@ export async function cli(
     },
   );
   const report = JSON.parse(stdout) as RunReport;
-  return { code, stdout, stderr, report, outputs: readTree(ws.outputDir) };
+  return { code, stdout, stderr, report, outputs: command === 'plan' ? '' : readTree(ws.outputDir) };
 }
 
 function readTree(dir: string): string {

@@ -1,0 +1,167 @@
+import assert from 'node:assert/strict';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { parseCommandLine, UsageError } from '../../src/cli/args.js';
+import { runCli } from '../../src/cli/main.js';
+import { startSandbox, type Sandbox } from '../../src/sandbox/server.js';
+import { cli, EXAMPLE_NAMES, instantClock, workspace } from '../pipeline/sandbox-harness.js';
+
+async function capture(argv: string[], env: Record<string, string> = {}, cwd = workspace().root) {
+  let stdout = '';
+  let stderr = '';
+  const code = await runCli(argv, {
+    env,
+    cwd,
+    stdout: { write: (text: string) => (stdout += text) },
+    stderr: { write: (text: string) => (stderr += text) },
+    clock: instantClock,
+  });
+  return { code, stdout, stderr };
+}
+
+const KEYS = { NUMERAI_PUBLIC_ID: 'PUBLIC', NUMERAI_SECRET_KEY: 'SECRET' };
+
+describe('usage', () => {
+  test('--help on every command, and the main help', async () => {
+    const main = await capture(['--help']);
+    assert.equal(main.code, 0);
+    assert.match(main.stdout, /Usage: numerai-autopilot <command>/);
+    for (const command of ['submit', 'plan', 'predict', 'check']) {
+      const help = await capture([command, '--help']);
+      assert.equal(help.code, 0);
+      assert.match(help.stdout, new RegExp(`^Usage: numerai-autopilot ${command} \\[options\\]`));
+      assert.match(help.stdout, /--models-dir <dir>/);
+      assert.equal(help.stderr, '');
+    }
+    assert.match((await capture(['submit', '--help'])).stdout, /--dry-run[\s\S]*--json/);
+    assert.doesNotMatch((await capture(['check', '--help'])).stdout, /--api-url/);
+  });
+
+  const wrong: [string[], RegExp, Record<string, string>?][] = [
+    [['frobnicate'], /^numerai-autopilot: unknown command "frobnicate": expected one of submit, plan, predict, check\n$/],
+    [['--force'], /^numerai-autopilot: expected a command before --force/],
+    [['submit', '--bogus'], /^numerai-autopilot: submit: unknown option --bogus \(see numerai-autopilot submit --help\)\n$/, KEYS],
+    [['submit', 'extra'], /^numerai-autopilot: submit: unexpected argument "extra"/, KEYS],
+    [['check', '--api-url', 'http://x'], /^numerai-autopilot: check: unknown option --api-url/],
+    [['submit', '--models-dir'], /^numerai-autopilot: submit: .*--models-dir/, KEYS],
+    [['submit', '--models', 'a,,b'], /^numerai-autopilot: submit: --models has an empty name/, KEYS],
+    [['submit', '--api-url', 'ftp://host'], /^numerai-autopilot: submit: --api-url "ftp:\/\/host" is not an http\(s\) URL\n$/, KEYS],
+    [['submit'], /^numerai-autopilot: submit: NUMERAI_PUBLIC_ID and NUMERAI_SECRET_KEY are not set \(environment or \.env file\)\n$/],
+    [['plan'], /^numerai-autopilot: plan: NUMERAI_SECRET_KEY is not set/, { NUMERAI_PUBLIC_ID: 'P' }],
+    [['predict', '--env-file', 'nope.env'], /^numerai-autopilot: --env-file nope\.env: no such file\n$/],
+  ];
+  for (const [argv, message, env] of wrong) {
+    test(`wrong usage: ${argv.join(' ')} → one line and exit 2`, async () => {
+      const result = await capture(argv, env);
+      assert.equal(result.code, 2);
+      assert.match(result.stderr, message);
+      assert.equal(result.stderr.split('\n').length, 2, 'one line');
+      assert.equal(result.stdout, '');
+    });
+  }
+
+  test('keys come from the environment, else from .env; the environment wins', () => {
+    const { root } = workspace();
+    writeFileSync(join(root, '.env'), 'NUMERAI_PUBLIC_ID=from_file\nNUMERAI_SECRET_KEY="file secret"\n');
+    const fromFile = parseCommandLine(['submit'], { env: {}, cwd: root });
+    assert.ok(fromFile.kind === 'run');
+    assert.equal(fromFile.settings.publicId, 'from_file');
+    assert.equal(fromFile.settings.secretKey, 'file secret');
+    const fromEnv = parseCommandLine(['submit'], { env: { NUMERAI_SECRET_KEY: 'env secret' }, cwd: root });
+    assert.ok(fromEnv.kind === 'run');
+    assert.equal(fromEnv.settings.secretKey, 'env secret');
+    writeFileSync(join(root, 'other.env'), 'NUMERAI_PUBLIC_ID=other\nNUMERAI_SECRET_KEY=s\nNUMERAI_API_URL=http://127.0.0.1:1/\n');
+    const other = parseCommandLine(['plan', '--env-file', 'other.env'], { env: {}, cwd: root });
+    assert.ok(other.kind === 'run');
+    assert.equal(other.settings.publicId, 'other');
+    assert.equal(other.settings.apiUrl, 'http://127.0.0.1:1/');
+  });
+
+  test('flags become settings; predict is a forced dry run; --models splits on commas', () => {
+    const parsed = parseCommandLine(['predict', '--models', 'a,b', '--models', 'c', '--models-dir', 'm', '--data-dir', 'd', '--output-dir', 'o'], { env: {}, cwd: '/w' });
+    assert.ok(parsed.kind === 'run');
+    assert.deepEqual(parsed.settings.models, ['a', 'b', 'c']);
+    assert.equal(parsed.settings.modelsDir, '/w/m');
+    assert.equal(parsed.settings.dataDir, '/w/d');
+    assert.equal(parsed.settings.outputDir, '/w/o');
+    assert.equal(parsed.settings.dryRun, true);
+    assert.equal(parsed.settings.force, true);
+    const submit = parseCommandLine(['submit', '--dry-run'], { env: {}, cwd: '/w' });
+    assert.ok(submit.kind === 'run' && submit.settings.dryRun && !submit.settings.force);
+    assert.throws(() => parseCommandLine(['submit', '--json=yes'], { env: KEYS, cwd: '/w' }), UsageError);
+  });
+});
+
+describe('commands against the sandbox', () => {
+  let sandbox: Sandbox;
+  before(async () => {
+    sandbox = await startSandbox({ rows: 120, seed: 3, round: { number: 700, state: 'open' } });
+    await sandbox.ready();
+  });
+  after(() => sandbox.close());
+
+  test('plan --json lists what submit would do, downloading nothing', async () => {
+    const ws = workspace();
+    const start = sandbox.requests.length;
+    const first = await cli(sandbox, ws, 'plan');
+    assert.equal(first.code, 0);
+    const plan = first.report as unknown as { round: number; pending: string[]; skipped: string[] };
+    assert.equal(plan.round, 700);
+    assert.deepEqual(plan.pending, EXAMPLE_NAMES);
+    assert.ok(!sandbox.requests.slice(start).some((request) => request.operation === 'download'));
+    await cli(sandbox, ws, 'submit', ['--models', 'example_gbt']);
+    const second = (await cli(sandbox, ws, 'plan')).report as unknown as { pending: string[]; skipped: string[] };
+    assert.deepEqual(second.pending, ['example_ensemble', 'example_linear']);
+    assert.deepEqual(second.skipped, ['example_gbt']);
+    for (const name of EXAMPLE_NAMES) sandbox.removeSubmission(name, 700);
+  });
+
+  test('predict writes the CSVs and uploads nothing, even without keys', async () => {
+    const ws = workspace();
+    const start = sandbox.requests.length;
+    const run = await cli(sandbox, ws, 'predict', [], { NUMERAI_PUBLIC_ID: '', NUMERAI_SECRET_KEY: '' });
+    assert.equal(run.code, 0, run.stderr);
+    assert.equal(run.report.totals['dry-run'], 3);
+    for (const model of run.report.models) assert.match(readFileSync(model.csvPath!, 'utf8'), /^id,prediction\n/);
+    const operations = sandbox.requests.slice(start).map((request) => request.operation);
+    assert.ok(!operations.some((operation) => ['upload', 'create_submission', 'account'].includes(operation)), operations.join(','));
+  });
+
+  test('submit prints a table and the report path without --json', async () => {
+    const ws = workspace();
+    const run = await capture(
+      ['submit', '--dry-run', '--api-url', sandbox.url, '--models-dir', ws.modelsDir, '--models', 'example_linear', '--data-dir', ws.dataDir, '--output-dir', ws.outputDir],
+      { NUMERAI_PUBLIC_ID: sandbox.credentials.publicId, NUMERAI_SECRET_KEY: sandbox.credentials.secretKey },
+      ws.root,
+    );
+    assert.equal(run.code, 0, run.stderr);
+    assert.match(run.stdout, /^Round 700, dry run\n\nMODEL +STATUS +STAGE +ROWS +MEAN +STD +MIN +MAX +TIME +DETAIL\n/);
+    assert.match(run.stdout, /\nexample_linear +dry-run +validate +120 +0\.5000 /);
+    assert.match(run.stdout, /0 submitted, 0 skipped, 1 dry-run, 0 failed\.\nReport: .*report\.json\n$/);
+    assert.match(run.stderr, /Downloading v5\.2\/live\.parquet for round 700\./);
+  });
+
+  test('check validates the models folder, and the feature names once a features.json is stored', async () => {
+    const ws = workspace({ copyModels: true });
+    const offline = await capture(['check', '--models-dir', ws.modelsDir, '--data-dir', ws.dataDir]);
+    assert.equal(offline.code, 0, offline.stderr);
+    assert.match(offline.stdout, /feature names not checked: no v5\.2\/features\.json at hand/);
+    await cli(sandbox, ws, 'predict', ['--models', 'example_linear']);
+    const checked = await capture(['check', '--models-dir', ws.modelsDir, '--data-dir', ws.dataDir, '--json']);
+    const report = JSON.parse(checked.stdout) as { ok: boolean; models: { name: string; featureCount: number }[] };
+    assert.equal(report.ok, true);
+    assert.deepEqual(report.models.map((model) => model.featureCount), [42, 780, 2748]);
+    writeFileSync(join(ws.modelsDir, 'example_gbt', 'model.yml'), 'dataset: v5.2\nfeatures: huge\nonnx: model.onnx\n');
+    const bad = await capture(['check', '--models-dir', ws.modelsDir, '--data-dir', ws.dataDir]);
+    assert.equal(bad.code, 1);
+    assert.match(bad.stdout, /FAILED example_gbt[\s\S]*"huge" is not a feature set of v5\.2\/features\.json/);
+    const empty = join(ws.root, 'empty');
+    mkdirSync(empty);
+    assert.equal((await capture(['check', '--models-dir', empty])).code, 1);
+    const missing = await capture(['check', '--models-dir', join(ws.root, 'nope')]);
+    assert.equal(missing.code, 1);
+    assert.match(missing.stderr, /models folder .*nope does not exist/);
+    assert.ok(!existsSync(join(ws.root, 'numerai-output')));
+  });
+});
