@@ -252,7 +252,8 @@ async function loadMember(
   const planned = planMember(signature, selector);
   if (!planned.ok) {
     for (const problem of planned.problems) {
-      if (problem.concerns === 'onnx') {
+      if (problem.concerns === 'onnx' || selector === null) {
+        // With no output chosen, an unusable output (e.g. only a ZipMap) is the ONNX file's problem.
         issue(display, member.field, problem.message);
       } else if (outputKnown) {
         const field = member.output ? member.field.replace(/\.file$/, '.output') : selector ? 'output' : member.field;

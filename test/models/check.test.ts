@@ -1,0 +1,78 @@
+/**
+ * `check` on the shipped example models (trained on the synthetic dataset's feature names) and on a broken folder;
+ * and a prediction of the examples on a synthetic live file, as the demo does.
+ */
+import assert from 'node:assert/strict';
+import { mkdir } from 'node:fs/promises';
+import path from 'node:path';
+import { test } from 'node:test';
+import { writeSyntheticDataset } from '../../src/sandbox/synthetic/generate.js';
+import { readLiveTable } from '../../src/data/live-file.js';
+import { syntheticFeaturesJson, REAL_FEATURE_COUNT } from '../../src/sandbox/synthetic/feature-names.js';
+import { checkModelsFolder, formatCheckReport, loadModels, predict, resolveFeatures } from '../../src/models/index.js';
+import { addModel, tempModelsDir } from './helpers.js';
+
+const EXAMPLES = path.resolve('models');
+
+test('the example models pass check against the synthetic v5.2 features.json', async () => {
+  const report = await checkModelsFolder(EXAMPLES, new Map([['v5.2', syntheticFeaturesJson(REAL_FEATURE_COUNT)]]));
+  assert.equal(report.ok, true, formatCheckReport(report));
+  const byName = Object.fromEntries(report.models.map((m) => [m.name, m]));
+  assert.deepEqual(Object.keys(byName), ['example_ensemble', 'example_gbt', 'example_linear']);
+  assert.equal(byName.example_gbt.featureCount, 780);
+  assert.equal(byName.example_ensemble.members.length, 2);
+  assert.deepEqual(byName.example_ensemble.members.map((m) => m.weight), [0.7, 0.3]);
+  const text = formatCheckReport(report);
+  assert.match(text, /ok {5}example_gbt\n {7}dataset v5\.2, features medium \(780 features\), postprocess rank/);
+  assert.match(text, /3 of 3 models ok$/);
+});
+
+test('without features.json, check says what it could not verify', async () => {
+  const report = await checkModelsFolder(EXAMPLES);
+  assert.equal(report.ok, true);
+  assert.ok(report.models.every((m) => m.notes.some((n) => /feature names not checked: no v5\.2\/features\.json/.test(n))));
+});
+
+test('check reports every failing model with file and field, and a disabled one does not fail the folder', async () => {
+  const models = await tempModelsDir();
+  try {
+    await addModel(models.dir, 'good', 'dataset: v5.2\nfeatures: small\nonnx: m.onnx\n', { 'm.onnx': 'ridge.onnx' });
+    await addModel(models.dir, 'zipmap', 'dataset: v5.2\nfeatures: small\nonnx: m.onnx\n', { 'm.onnx': 'logistic_zipmap.onnx' });
+    await addModel(models.dir, 'off', 'dataset: v5.2\nfeatures: small\nonnx: gone.onnx\nenabled: false\n');
+    await mkdir(path.join(models.dir, 'empty'));
+    let report = await checkModelsFolder(models.dir);
+    assert.equal(report.ok, false);
+    const text = formatCheckReport(report);
+    assert.match(text, /FAILED empty\n {7}error: .*empty: has no model\.yml/);
+    assert.match(text, /FAILED off \(disabled\)\n {7}error: .*gone\.onnx: onnx: file not found/);
+    assert.match(text, /FAILED zipmap\n {7}error: .*m\.onnx: onnx: the model's probabilities are a non-tensor output/);
+    assert.match(text, /1 of 4 models ok; failed: empty, off, zipmap$/);
+    report = await checkModelsFolder(models.dir, new Map(), { only: ['good', 'off'] });
+    assert.equal(report.ok, true, 'only a disabled model fails');
+  } finally {
+    await models.dispose();
+  }
+});
+
+test('the example models predict a synthetic live file into (0, 1)', async () => {
+  const models = await tempModelsDir();
+  try {
+    const dataset = await writeSyntheticDataset(path.join(path.dirname(models.dir), 'data'), { seed: 7, rows: 300 });
+    const loaded = (await loadModels(EXAMPLES)).map((result) => {
+      assert.ok(result.ok);
+      const resolved = resolveFeatures(result.model, dataset.featuresJson);
+      assert.ok(resolved.ok);
+      return { model: result.model, features: resolved.features };
+    });
+    // One table with the union of the columns, as the pipeline reads it.
+    const table = await readLiveTable(dataset.livePath, [...new Set(loaded.flatMap((l) => l.features))]);
+    for (const { model, features } of loaded) {
+      const predictions = await predict(model, table, features);
+      assert.equal(predictions.length, 300);
+      assert.ok(predictions.every((p) => p > 0 && p < 1), model.name);
+      assert.ok(new Set(predictions).size > 250, `${model.name} predictions vary`);
+    }
+  } finally {
+    await models.dispose();
+  }
+});
