@@ -106,6 +106,15 @@ export async function runPipeline(settings: PipelineSettings, ports: PipelinePor
     schemaVersion: REPORT_SCHEMA_VERSION,
     tournament: plan.tournament,
     round: plan.round?.number ?? null,
+    ...(plan.round
+      ? {
+          window: {
+            openTime: plan.round.openTime.toISOString(),
+            closeStakingTime: plan.round.closeStakingTime?.toISOString() ?? null,
+            closeTime: plan.round.closeTime?.toISOString() ?? null,
+          },
+        }
+      : {}),
     late: plan.late,
     dryRun: settings.dryRun,
     startedAt: startedAt.toISOString(),
@@ -114,13 +123,6 @@ export async function runPipeline(settings: PipelineSettings, ports: PipelinePor
     datasets,
     totals: countByStatus(models),
   };
-  if (plan.round) {
-    report.window = {
-      openTime: plan.round.openTime.toISOString(),
-      closeStakingTime: plan.round.closeStakingTime?.toISOString() ?? null,
-      closeTime: plan.round.closeTime?.toISOString() ?? null,
-    };
-  }
   if (runError) {
     report.error = { ...runError, message: redact(runError.message) };
     reporter.log('error', report.error.message);
