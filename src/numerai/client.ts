@@ -5,8 +5,10 @@
 
 import { downloadFile, DEFAULT_TOTAL_TIMEOUT_MS, type DownloadError, type DownloadResult } from '../data/download.js';
 import type { AccountModel, NumeraiPort, Round } from '../pipeline/ports.js';
+import type { ErrorClass } from '../pipeline/report.js';
 import { NUMERAI_API_URL, type PipelineSettings } from '../pipeline/settings.js';
 import { datasetUrl, listDatasets } from './datasets.js';
+import { errorClassOf } from './error-class.js';
 import type { NumeraiError } from './errors.js';
 import { accountModels } from './models.js';
 import type { RetryPolicy } from './retry.js';
@@ -97,6 +99,11 @@ export class NumeraiClient implements NumeraiPort {
 
   uploadPredictions(input: UploadInput): Promise<string> {
     return uploadPredictions(this.transport, input);
+  }
+
+  /** The report's error class of a failure of this client ('InternalError' for anything else). */
+  errorClassOf(error: unknown): ErrorClass {
+    return errorClassOf(error);
   }
 }
 

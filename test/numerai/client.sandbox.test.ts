@@ -272,6 +272,7 @@ describe('operations', () => {
   test('createNumeraiClient builds the client from the pipeline settings', async () => {
     const c = createNumeraiClient({ ...DEFAULT_SETTINGS, apiUrl: sandbox.url, publicId: sandbox.credentials.publicId, secretKey: sandbox.credentials.secretKey });
     assert.ok((await c.accountModels(8)).length > 0);
+    assert.equal(c.errorClassOf(new Error('something else')), 'InternalError');
     const anonymous = createNumeraiClient({ ...DEFAULT_SETTINGS, apiUrl: sandbox.url, publicId: '', secretKey: '' });
     assert.ok(await anonymous.currentRound(8), 'public calls work without keys');
     const error = await rejection(anonymous.accountModels(8));
