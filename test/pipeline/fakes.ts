@@ -124,6 +124,8 @@ export interface FakeModelSpec {
   predict?: (row: number, values: Float32Array) => number;
   /** Throws from predict. */
   predictError?: Error;
+  /** enabled: false in model.yml. */
+  enabled?: boolean;
 }
 
 /** An engine over JSON "datasets": features.json is {feature_sets: {...}}, live.parquet is {ids, columns, values}. */
@@ -135,7 +137,11 @@ export class FakeEngine implements PredictionEngine {
   async loadModels(_modelsDir: string, only: readonly string[]): Promise<ModelLoadResult[]> {
     return this.specs
       .filter((spec) => only.length === 0 || only.includes(spec.name))
-      .map((spec) => (spec.errors ? { name: spec.name, ok: false, errors: spec.errors } : { name: spec.name, ok: true, model: { name: spec.name, dataset: spec.dataset ?? 'v5.2' } }));
+      .map((spec) =>
+        spec.errors
+          ? { name: spec.name, ok: false, errors: spec.errors, enabled: spec.enabled ?? true }
+          : { name: spec.name, ok: true, model: { name: spec.name, dataset: spec.dataset ?? 'v5.2' }, enabled: spec.enabled ?? true },
+      );
   }
 
   async readFeaturesJson(path: string): Promise<unknown> {

@@ -131,6 +131,24 @@ describe('runPipeline', () => {
     assert.equal(exitCodeFor(report), 1);
   });
 
+  test('a disabled model is skipped, even with a broken manifest, unless asked for by name', async () => {
+    const specs = [{ name: 'model_a' }, { name: 'model_b', enabled: false }, { name: 'model_c', enabled: false, errors: ['model.yml: onnx: file missing'] }];
+    const { numerai, run } = await setup({ specs });
+    const report = await run();
+    assert.equal(exitCodeFor(report), 0);
+    assert.deepEqual(
+      report.models.map((model) => [model.model, model.status, model.reason]),
+      [
+        ['model_a', 'submitted', undefined],
+        ['model_b', 'skipped', 'disabled in model.yml (enabled: false)'],
+        ['model_c', 'skipped', 'disabled in model.yml (enabled: false)'],
+      ],
+    );
+    const named = await run({ models: ['model_b'] });
+    assert.equal(named.models[0].status, 'submitted');
+    assert.equal(numerai.submissionsOf('model_b').length, 1);
+  });
+
   test('a model missing from the account fails with the account\'s model names', async () => {
     const { run } = await setup({ account: ['model_a', 'model_c', 'other'] });
     const report = await run();
