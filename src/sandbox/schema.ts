@@ -200,8 +200,19 @@ function otherSpelling(name: string): string | null {
   return other === name ? null : other;
 }
 
+/** Names that exist only as the added other spelling (kept out of "Did you mean" suggestions). */
+export const ADDED_SPELLINGS = new Set<string>();
+const DECLARED = new Set<string>();
+
 /** Add the other spelling of every field and optional argument, as Absinthe's naming adapter accepts both. */
 function withBothSpellings(doc: DocumentNode): DocumentNode {
+  for (const def of doc.definitions) {
+    if (def.kind !== Kind.OBJECT_TYPE_DEFINITION) continue;
+    for (const f of def.fields ?? []) {
+      DECLARED.add(f.name.value);
+      for (const a of f.arguments ?? []) DECLARED.add(a.name.value);
+    }
+  }
   const definitions = doc.definitions.map((def) => {
     if (def.kind !== Kind.OBJECT_TYPE_DEFINITION || !def.fields) return def;
     const fields: FieldDefinitionNode[] = [];
@@ -213,6 +224,7 @@ function withBothSpellings(doc: DocumentNode): DocumentNode {
       const other = otherSpelling(field.name.value);
       if (other && !names.has(other)) {
         names.add(other);
+        if (!DECLARED.has(other)) ADDED_SPELLINGS.add(other);
         fields.push({ ...f, name: { ...f.name, value: other } });
       }
     }
@@ -229,6 +241,7 @@ function withArgumentSpellings(args: readonly InputValueDefinitionNode[]): Input
     const other = otherSpelling(arg.name.value);
     if (other && !names.has(other)) {
       names.add(other);
+      if (!DECLARED.has(other)) ADDED_SPELLINGS.add(other);
       out.push({ ...arg, name: { ...arg.name, value: other } });
     }
   }

@@ -27,7 +27,7 @@ import { buildAccounts, defaultAccountSpecs } from './accounts.js';
 import { iso, RoundClock } from './clock.js';
 import { DataStore } from './datasets.js';
 import { FaultQueue } from './faults.js';
-import { buildSandboxSchema, canonicalOperation, toCamel, toSnake } from './schema.js';
+import { ADDED_SPELLINGS, buildSandboxSchema, canonicalOperation, toCamel, toSnake } from './schema.js';
 import { s3ErrorXml, signatureDoesNotMatch, UrlSigner, type S3Error } from './signing.js';
 import { SandboxState, type Ctx } from './state.js';
 import type { Fault, Sandbox, SandboxOptions, ServedRequest } from './types.js';
@@ -52,7 +52,19 @@ export function absintheMessage(message: string): string {
   if (m) return `Unknown argument "${m[1]}" on field "${m[3]}" of type "${m[2]}".`;
   m = /^Field "([^"]+)" argument "([^"]+)" of type "([^"]+)" is required, but it was not provided\.$/.exec(message);
   if (m) return `In argument "${m[2]}": Expected type "${m[3]}", found null.`;
-  return message;
+  return withoutAddedSpellings(message);
+}
+
+/** Drop the added other spellings from graphql-js' "Did you mean" suggestions, as Absinthe lists one name each. */
+function withoutAddedSpellings(message: string): string {
+  const m = / Did you mean (.+)\?$/.exec(message);
+  if (!m) return message;
+  const names = [...m[1].matchAll(/"([^"]+)"/g)].map((x) => x[1]).filter((n) => !ADDED_SPELLINGS.has(n));
+  const head = message.slice(0, m.index);
+  if (names.length === 0) return head;
+  const quoted = names.map((n) => `"${n}"`);
+  const list = quoted.length === 1 ? quoted[0] : quoted.length === 2 ? `${quoted[0]} or ${quoted[1]}` : `${quoted.slice(0, -1).join(', ')}, or ${quoted.at(-1)}`;
+  return `${head} Did you mean ${list}?`;
 }
 
 function formatError(e: GraphQLError): GraphQLFormattedError {
