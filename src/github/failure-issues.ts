@@ -52,6 +52,8 @@ export interface IssueLink {
 export interface IssueSyncResult {
   /** Per model name, the issue this run opened, commented on or closed. */
   links: Record<string, IssueLink>;
+  /** The issue about the run as a whole (report.error), when this run opened, commented on or closed one. */
+  runIssue?: IssueLink;
   /** How many GitHub operations failed (each reported as a warning). */
   failures: number;
 }
@@ -67,6 +69,11 @@ export function issueMarker(model: string): string {
 }
 
 const MARKER_PATTERN = /<!-- numerai-autopilot:model=([^\s>]+) -->/;
+
+/** The marker of the issue about a run that failed before reaching the models (wrong keys, no models folder…). */
+export const RUN_ISSUE_MARKER = '<!-- numerai-autopilot:run -->';
+/** The key of the run issue among the per-model ones (no model name can contain a NUL). */
+const RUN_KEY = '\u0000run';
 
 /** `submit.yml` from `owner/repo/.github/workflows/submit.yml@refs/heads/main`. */
 export function workflowFileFromRef(ref: string | undefined): string | undefined {
@@ -91,7 +98,9 @@ export async function syncFailureIssues(report: RunReport, options: FailureIssue
   }
   const failed = report.models.filter((m) => m.status === 'failed');
   const succeeded = report.models.filter((m) => m.status === 'submitted' || m.status === 'skipped');
-  if (failed.length === 0 && succeeded.length === 0) return result;
+  // A run that reached its models proves that whatever stopped an earlier run before them is fixed.
+  const runRecovered = !report.error && report.models.length > 0;
+  if (failed.length === 0 && succeeded.length === 0 && !report.error) return result;
 
   let writesBlocked = false;
   const fail = (what: string, error: unknown, model?: string): void => {
@@ -136,6 +145,42 @@ export async function syncFailureIssues(report: RunReport, options: FailureIssue
       if (!isAlreadyExists(error)) throw error;
     }
   };
+
+  if (report.error) {
+    const existing = open.get(RUN_KEY)?.[0];
+    try {
+      if (existing) {
+        await client.rest.issues.createComment({ owner, repo, issue_number: existing.number, body: sanitize(texts.runFailedAgain(report)) });
+        result.runIssue = { number: existing.number, url: existing.html_url, action: 'commented' };
+      } else {
+        await ensureLabel();
+        const { data } = await client.rest.issues.create({
+          owner,
+          repo,
+          title: truncate(sanitize(texts.runTitle(report)), MAX_TITLE_CHARS),
+          body: sanitize(texts.runFailed(report)),
+          labels: [label],
+        });
+        result.runIssue = { number: data.number, url: data.html_url, action: 'opened' };
+        logger.log('info', `Opened issue #${data.number} because the run failed before reaching the models.`);
+      }
+    } catch (error) {
+      fail(existing ? `comment on issue #${existing.number} about the failed run` : 'open an issue about the failed run', error);
+    }
+  }
+
+  if (runRecovered) {
+    for (const issue of open.get(RUN_KEY) ?? []) {
+      if (writesBlocked) break;
+      try {
+        await client.rest.issues.createComment({ owner, repo, issue_number: issue.number, body: sanitize(texts.runRecovered(report)) });
+        await client.rest.issues.update({ owner, repo, issue_number: issue.number, state: 'closed', state_reason: 'completed' });
+        result.runIssue = { number: issue.number, url: issue.html_url, action: 'closed' };
+      } catch (error) {
+        fail(`close issue #${issue.number} about an earlier failed run`, error);
+      }
+    }
+  }
 
   for (const model of failed) {
     if (writesBlocked) break;
@@ -184,9 +229,10 @@ async function listOpenIssues(client: GitHubClient, owner: string, repo: string,
   const byModel = new Map<string, OpenIssue[]>();
   for (const issue of issues) {
     if (issue.pull_request) continue;
-    const match = MARKER_PATTERN.exec(issue.body ?? '');
-    if (!match) continue;
-    const model = safeDecode(match[1]);
+    const body = issue.body ?? '';
+    const match = MARKER_PATTERN.exec(body);
+    const model = match ? safeDecode(match[1]) : body.startsWith(RUN_ISSUE_MARKER) ? RUN_KEY : undefined;
+    if (model === undefined) continue;
     const list = byModel.get(model) ?? [];
     list.push({ number: issue.number, html_url: issue.html_url });
     byModel.set(model, list);
@@ -258,6 +304,53 @@ class IssueTexts {
     return `${what} Closing this issue. [Run](${this.run.url})`;
   }
 
+  runTitle(report: RunReport): string {
+    return `Numerai Autopilot: the run failed before reaching the models (${report.error?.errorClass ?? 'InternalError'})`;
+  }
+
+  runFailed(report: RunReport): string {
+    const error = report.error;
+    return truncate(
+      [
+        RUN_ISSUE_MARKER,
+        'A Numerai Autopilot run stopped before it could submit any model, so **no model was submitted** by it.',
+        '',
+        this.runFacts(report),
+        '',
+        this.fenced(error?.message),
+        '',
+        '### What to check',
+        '',
+        HINTS[error?.errorClass ?? 'InternalError'],
+        '',
+        `After fixing the cause, run the workflow again (**Actions → ${inline(this.run.workflowName ?? '(this workflow)')} → Run workflow**, or **Re-run all jobs** on [the run](${this.run.url})).`,
+        '',
+        'This issue gets a comment if a run fails this way again and is closed automatically by the next run that reaches the models.',
+      ].join('\n'),
+      MAX_BODY_CHARS,
+    );
+  }
+
+  runFailedAgain(report: RunReport): string {
+    return truncate([`The run failed again before reaching the models.`, '', this.runFacts(report), '', this.fenced(report.error?.message)].join('\n'), MAX_BODY_CHARS);
+  }
+
+  runRecovered(report: RunReport): string {
+    const round = report.round === null ? '' : ` in round **${report.round}**`;
+    return `A run reached the models again${round}. Closing this issue. [Run](${this.run.url})`;
+  }
+
+  private runFacts(report: RunReport): string {
+    return [
+      '| | |',
+      '|---|---|',
+      `| Round | ${report.round ?? '—'} |`,
+      `| Stage | ${report.error?.stage ?? '—'} |`,
+      `| Error | \`${report.error?.errorClass ?? 'InternalError'}\` |`,
+      `| Run | [${this.run.url}](${this.run.url}) |`,
+    ].join('\n');
+  }
+
   private facts(model: ModelReport): string {
     return [
       '| | |',
@@ -270,9 +363,13 @@ class IssueTexts {
     ].join('\n');
   }
 
-  /** The error message, sanitized, then cut to length, in a fence it cannot close early. */
   private message(model: ModelReport): string {
-    const text = truncate(this.sanitize(model.message ?? '(no message)'), this.maxMessageChars);
+    return this.fenced(model.message);
+  }
+
+  /** An error message, sanitized, then cut to length, in a fence it cannot close early. */
+  private fenced(message: string | undefined): string {
+    const text = truncate(this.sanitize(message ?? '(no message)'), this.maxMessageChars);
     const longestRun = Math.max(0, ...[...text.matchAll(/`+/g)].map((m) => m[0].length));
     const fence = '`'.repeat(Math.max(3, longestRun + 1));
     return `${fence}text\n${text}\n${fence}`;

@@ -13,6 +13,8 @@ export interface JobSummaryOptions {
   logger: Pick<Reporter, 'log'>;
   /** Issues the run opened, commented on or closed, by model (from syncFailureIssues). */
   issues?: Record<string, IssueLink>;
+  /** The issue about the run as a whole, when report.error opened or commented on one. */
+  runIssue?: IssueLink;
   /** The artifact holding the CSVs and report, when one was uploaded. */
   artifact?: { name: string } | null;
   /** Link to this run; the artifact is listed on its page. */
@@ -45,7 +47,14 @@ export async function writeJobSummary(report: RunReport, options: JobSummaryOpti
   const summary = core.summary;
   summary.addHeading(escapeHtml(headline(report)), 2);
   summary.addRaw(`<p>${escapeHtml(runFacts(report))}</p>`, true);
-  if (report.round === null) {
+  if (report.error) {
+    const message = escapeHtml(truncate(sanitize(report.error.message), MAX_ANNOTATION_MESSAGE_CHARS));
+    const issue = options.runIssue ? ` Issue: ${issueCell(options.runIssue)}.` : '';
+    summary.addRaw(
+      `<p>❌ <b>The run stopped before the models</b> (${escapeHtml(report.error.errorClass)} at the ${escapeHtml(report.error.stage)} stage): ${message}${issue}</p>`,
+      true,
+    );
+  } else if (report.round === null) {
     summary.addRaw('<p>No round is open for submissions, so nothing was done. The next scheduled run will try again.</p>', true);
   } else {
     if (report.late) {
@@ -160,8 +169,11 @@ function details(model: ModelReport, sanitize: Sanitize): string {
     return `<b>${escapeHtml(model.errorClass ?? 'InternalError')}</b> (${escapeHtml(model.stage)}): ${message}`;
   }
   if (model.status === 'skipped') return escapeHtml(sanitize(model.reason ?? ''));
-  if (model.submissionId) return `submission <code>${escapeHtml(sanitize(model.submissionId))}</code>`;
-  return '';
+  const parts: string[] = [];
+  if (model.submissionId) parts.push(`submission <code>${escapeHtml(sanitize(model.submissionId))}</code>`);
+  if (model.uploadAttempts && model.uploadAttempts > 1) parts.push(`after ${model.uploadAttempts} upload attempts`);
+  if (model.stats?.nonFinite) parts.push(`${model.stats.nonFinite} non-finite predictions`);
+  return parts.join(', ');
 }
 
 function issueCell(link: IssueLink | undefined): string {

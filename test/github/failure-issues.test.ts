@@ -1,7 +1,7 @@
 /** Failure issues through the real Octokit (with retry and throttling) against the GitHub REST emulator. */
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
-import { DEFAULT_MAX_MESSAGE_CHARS, issueMarker, syncFailureIssues, workflowFileFromRef, type FailureIssueOptions } from '../../src/github/failure-issues.js';
+import { DEFAULT_MAX_MESSAGE_CHARS, RUN_ISSUE_MARKER, issueMarker, syncFailureIssues, workflowFileFromRef, type FailureIssueOptions } from '../../src/github/failure-issues.js';
 import { createGitHubClient } from '../../src/github/rest-client.js';
 import { createSanitizer } from '../../src/github/sanitize.js';
 import type { ModelReport, RunReport } from '../../src/pipeline/report.js';
@@ -223,6 +223,25 @@ describe('syncFailureIssues', () => {
     await syncFailureIssues(report([failing('gamma_ens', 'before\n```\n## injected heading\n```')]), options);
     const body = github.issues()[0].body ?? '';
     assert.match(body, /````text\nbefore\n```\n## injected heading\n```\n````/);
+  });
+
+  it('opens one issue when the run stops before the models, comments on a repeat, closes it once a run reaches them', async () => {
+    const { github, options } = await setup();
+    const broken = report([], { error: { errorClass: 'AccountError', stage: 'plan', message: `Numerai rejected the keys (Token ${PUBLIC_ID}$${SECRET_KEY})` } });
+    const first = await syncFailureIssues(broken, options);
+    await syncFailureIssues(broken, options);
+    const [issue] = github.issues();
+    assert.equal(github.issues().length, 1);
+    assert.equal(issue.title, 'Numerai Autopilot: the run failed before reaching the models (AccountError)');
+    assert.ok(issue.body?.startsWith(RUN_ISSUE_MARKER));
+    assert.match(issue.body ?? '', /\| Stage \| plan \|[\s\S]*Numerai rejected the keys[\s\S]*upload submissions/);
+    assert.ok(!(issue.body ?? '').includes(SECRET_KEY));
+    assert.equal(first.runIssue?.action, 'opened');
+    assert.equal(github.comments(issue.number).length, 1);
+
+    const fixed = await syncFailureIssues(report([succeeding('alpha')]), options);
+    assert.equal(github.issues()[0].state, 'closed');
+    assert.equal(fixed.runIssue?.action, 'closed');
   });
 
   it('leaves issues alone in a dry run', async () => {

@@ -71,6 +71,15 @@ describe('writeJobSummary', () => {
     assert.match(html, /artifact <code>numerai-submissions-555-1<\/code> \(listed under <a href="[^"]+#artifacts">Artifacts<\/a>/);
   });
 
+  it('reports a run that stopped before the models, with its issue', async () => {
+    await writeJobSummary(sampleReport({ error: { errorClass: 'AccountError', stage: 'plan', message: 'unknown model <x>' } }, []), {
+      logger: recordingLogger(),
+      runIssue: { number: 3, url: 'https://github.com/octo/numerai-models/issues/3', action: 'opened' },
+    });
+    const html = await readFile(summaryFile, 'utf8');
+    assert.match(html, /<b>The run stopped before the models<\/b> \(AccountError at the plan stage\): unknown model &lt;x&gt; Issue: <a href="[^"]+\/issues\/3">#3<\/a> \(opened\)/);
+  });
+
   it('escapes HTML and removes secrets from messages', async () => {
     const report = sampleReport();
     const failed = report.models[2] as ModelReport;
