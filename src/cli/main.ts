@@ -1,9 +1,6 @@
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { readFeaturesJson } from '../data/features-json.js';
-import { checkModelsFolder, formatCheckReport } from '../models/check.js';
 import type { FeatureSetsDocument } from '../models/features.js';
-import { createNumeraiClient, describeRetry, errorClassOf } from '../numerai/index.js';
 import { makeRedactor } from '../pipeline/errors.js';
 import { systemClock, TOURNAMENTS, type Clock, type NumeraiPort } from '../pipeline/ports.js';
 import { exitCodeFor } from '../pipeline/report.js';
@@ -62,7 +59,7 @@ async function runCommand(command: CommandName, settings: PipelineSettings, json
   if (command === 'check') return check(settings, json, io);
 
   const onRetry = (message: string) => reporter.log('warning', message);
-  const numerai = io.numerai?.(settings, onRetry) ?? defaultNumerai(settings, onRetry);
+  const numerai = io.numerai?.(settings, onRetry) ?? (await defaultNumerai(settings, onRetry));
   const clock = io.clock ?? systemClock;
 
   if (command === 'plan') {
@@ -82,13 +79,16 @@ async function runCommand(command: CommandName, settings: PipelineSettings, json
   return exitCodeFor(report);
 }
 
-function defaultNumerai(settings: PipelineSettings, onRetry: (message: string) => void): NumeraiPort {
+// The heavy modules (HTTP client, onnxruntime) load only when a command needs them, so --help and usage errors are quick.
+async function defaultNumerai(settings: PipelineSettings, onRetry: (message: string) => void): Promise<NumeraiPort> {
+  const { createNumeraiClient, describeRetry, errorClassOf } = await import('../numerai/index.js');
   const client = createNumeraiClient(settings, { onRetry: (event) => onRetry(describeRetry(event)) });
   return Object.assign(client, { errorClassOf });
 }
 
 /** `check`: the models folder offline, with the feature names checked when a stored features.json is at hand. */
 async function check(settings: PipelineSettings, json: boolean, io: CliIo): Promise<number> {
+  const { checkModelsFolder, formatCheckReport } = await import('../models/check.js');
   let report;
   try {
     report = await checkModelsFolder(settings.modelsDir, await storedFeatures(settings.dataDir), { only: settings.models });
@@ -102,6 +102,7 @@ async function check(settings: PipelineSettings, json: boolean, io: CliIo): Prom
 
 /** The newest stored features.json of each classic dataset version in the data folder (see LocalDatasetStore). */
 async function storedFeatures(dataDir: string): Promise<Map<string, FeatureSetsDocument>> {
+  const { readFeaturesJson } = await import('../data/features-json.js');
   const found = new Map<string, FeatureSetsDocument>();
   const tournamentDir = join(dataDir, Object.keys(TOURNAMENTS)[0]);
   const list = async (dir: string) => readdir(dir).catch(() => [] as string[]);
