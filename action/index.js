@@ -3,12 +3,12 @@ import { createRequire as __nap_createRequire } from 'node:module';
 import { fileURLToPath as __nap_fileURLToPath } from 'node:url';
 import { dirname as __nap_dirname } from 'node:path';
 const require = __nap_createRequire(import.meta.url);
-const __filename = __nap_fileURLToPath(import.meta.url);
-const __dirname = __nap_dirname(__filename);
+const __nap_filename = __nap_fileURLToPath(import.meta.url);
+const __nap_dirname_value = __nap_dirname(__nap_filename);
 import {
   setFailed
-} from "./chunks/chunk-H3IHLNGV.js";
-import "./chunks/chunk-DTD6PMJC.js";
+} from "./chunks/chunk-EDMYK2V2.js";
+import "./chunks/chunk-3PI6QYA2.js";
 
 // src/github/platform.ts
 var SUPPORTED_PLATFORMS = [{ platform: "linux", arch: "x64" }];
@@ -23,6 +23,6 @@ var unsupported = unsupportedPlatformMessage();
 if (unsupported) {
   setFailed(unsupported);
 } else {
-  const { run } = await import("./chunks/main-35NHUWZT.js");
+  const { run } = await import("./chunks/main-Q2ZTYNPQ.js");
   await run();
 }

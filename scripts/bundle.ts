@@ -26,15 +26,16 @@ export const EXTERNAL_PACKAGES = ['onnxruntime-node', 'onnxruntime-common'];
 /** Marks the bundle as ESM even where no package.json of the repository sits above it. */
 const PACKAGE_JSON = `${JSON.stringify({ type: 'module', private: true }, null, 2)}\n`;
 
-// Bundled CommonJS dependencies call require() and read __dirname; an ESM file has neither, so define them.
+// Bundled CommonJS dependencies call require() and read __dirname; an ESM file has neither, so define them. The
+// file and folder get private names (see `define`): a bundled ES module may declare its own __filename.
 const BANNER = [
   '// Built by `npm run bundle` from src/github/index.ts. Do not edit: CI fails when this differs from a fresh build.',
   "import { createRequire as __nap_createRequire } from 'node:module';",
   "import { fileURLToPath as __nap_fileURLToPath } from 'node:url';",
   "import { dirname as __nap_dirname } from 'node:path';",
   'const require = __nap_createRequire(import.meta.url);',
-  'const __filename = __nap_fileURLToPath(import.meta.url);',
-  'const __dirname = __nap_dirname(__filename);',
+  'const __nap_filename = __nap_fileURLToPath(import.meta.url);',
+  'const __nap_dirname_value = __nap_dirname(__nap_filename);',
 ].join('\n');
 
 export interface BuiltFile {
@@ -57,6 +58,7 @@ export async function buildJavaScript(): Promise<BuiltFile[]> {
     external: EXTERNAL_PACKAGES,
     chunkNames: 'chunks/[name]-[hash]',
     banner: { js: BANNER },
+    define: { __filename: '__nap_filename', __dirname: '__nap_dirname_value' },
     legalComments: 'eof',
     charset: 'utf8',
     write: false,

@@ -46,6 +46,7 @@ export const RunnerEnv = {
   ServerUrl: 'GITHUB_SERVER_URL',
   ApiUrl: 'GITHUB_API_URL',
   Workflow: 'GITHUB_WORKFLOW',
+  WorkflowRef: 'GITHUB_WORKFLOW_REF',
   Job: 'GITHUB_JOB',
   Sha: 'GITHUB_SHA',
   RetentionDays: 'GITHUB_RETENTION_DAYS',

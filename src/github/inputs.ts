@@ -34,6 +34,10 @@ export interface RunnerContext {
   serverUrl: string;
   apiUrl: string;
   workflow: string;
+  /** GITHUB_WORKFLOW_REF, e.g. "o/r/.github/workflows/submit.yml@refs/heads/main"; '' outside a runner. */
+  workflowRef: string;
+  /** Link to this run (and attempt), for issues and summaries; '' when the run is not known. */
+  runUrl: string;
 }
 
 /** An input has a value the action cannot use. The message names the input and what would be valid. */
@@ -110,15 +114,21 @@ export function readRunnerContext(env: NodeJS.ProcessEnv): RunnerContext {
   const workspace = path.resolve(env[RunnerEnv.Workspace] || process.cwd());
   const [owner, repo] = (env[RunnerEnv.Repository] ?? '').split('/');
   const attempt = Number.parseInt(env[RunnerEnv.RunAttempt] ?? '', 10);
+  const runAttempt = Number.isInteger(attempt) && attempt > 0 ? attempt : 1;
+  const serverUrl = (env[RunnerEnv.ServerUrl] || 'https://github.com').replace(/\/+$/, '');
+  const runId = env[RunnerEnv.RunId] || '';
+  const runUrl = owner && repo && runId ? `${serverUrl}/${owner}/${repo}/actions/runs/${runId}${runAttempt > 1 ? `/attempts/${runAttempt}` : ''}` : '';
   return {
     workspace,
     temp: path.resolve(env[RunnerEnv.RunnerTemp] || os.tmpdir()),
     repository: owner && repo ? { owner, repo } : null,
-    runId: env[RunnerEnv.RunId] || '',
-    runAttempt: Number.isInteger(attempt) && attempt > 0 ? attempt : 1,
-    serverUrl: (env[RunnerEnv.ServerUrl] || 'https://github.com').replace(/\/+$/, ''),
+    runId,
+    runAttempt,
+    serverUrl,
     apiUrl: (env[RunnerEnv.ApiUrl] || 'https://api.github.com').replace(/\/+$/, ''),
     workflow: env[RunnerEnv.Workflow] || '',
+    workflowRef: env[RunnerEnv.WorkflowRef] || '',
+    runUrl,
   };
 }
 

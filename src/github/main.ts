@@ -10,9 +10,12 @@ import { exitCodeFor, modelsWithStatus, type RunReport } from '../pipeline/repor
 import { reportPath, runPipeline } from '../pipeline/run.js';
 import { uploadRunArtifacts } from './artifacts.js';
 import { createActionsCacheStore } from './cache-store.js';
+import { syncFailureIssues, type IssueSyncResult } from './failure-issues.js';
 import { Outputs } from './constants.js';
 import { artifactSuffix, readActionSettings, type ActionSettings } from './inputs.js';
+import { createGitHubClient } from './rest-client.js';
 import { createSanitizer, type Sanitize } from './sanitize.js';
+import { annotateFailures, writeJobSummary } from './summary.js';
 
 export async function run(): Promise<void> {
   // Until the settings are read no secret is known to the sanitizer; readActionSettings masks them first thing.
@@ -29,10 +32,13 @@ export async function run(): Promise<void> {
     const report = await runPipeline(settings.pipeline, { numerai, store, clock: systemClock, reporter });
 
     setOutputs(report, settings);
-    if (settings.uploadArtifacts) {
-      const { runId, runAttempt } = settings.runner;
-      await uploadRunArtifacts({ report, reportPath: reportPath(settings.pipeline), runId, runAttempt: String(runAttempt), suffix: artifactSuffix(settings), logger: reporter });
-    }
+    const issues = await syncIssues(report, settings, reporter, sanitize);
+    const { runId, runAttempt, runUrl } = settings.runner;
+    const artifact = settings.uploadArtifacts
+      ? await uploadRunArtifacts({ report, reportPath: reportPath(settings.pipeline), runId, runAttempt: String(runAttempt), suffix: artifactSuffix(settings), logger: reporter })
+      : null;
+    annotateFailures(report, { sanitize });
+    await writeJobSummary(report, { logger: reporter, issues: issues?.links, artifact, runUrl: runUrl || undefined, sanitize });
     finish(report, settings);
   } catch (error) {
     core.setFailed(sanitize(error instanceof Error ? error.message : String(error)));
@@ -47,6 +53,24 @@ function setOutputs(report: RunReport, settings: ActionSettings): void {
   core.setOutput(Outputs.Report, reportPath(settings.pipeline));
 }
 
+/** Opens, comments on and closes the per-model failure issues (never fails the run: GitHub errors are warnings). */
+async function syncIssues(report: RunReport, settings: ActionSettings, reporter: Reporter, sanitize: Sanitize): Promise<IssueSyncResult | null> {
+  const { repository, apiUrl, runUrl, workflow, workflowRef } = settings.runner;
+  if (!settings.openIssues) return null;
+  if (!repository || !settings.githubToken) {
+    reporter.log('warning', 'Failure issues are off for this run: GITHUB_REPOSITORY or the github-token input is empty.');
+    return null;
+  }
+  const client = createGitHubClient({ token: settings.githubToken, baseUrl: apiUrl, logger: reporter, sanitize });
+  return syncFailureIssues(report, {
+    client,
+    ...repository,
+    logger: reporter,
+    secrets: [settings.pipeline.secretKey, settings.pipeline.publicId, settings.githubToken],
+    run: { url: runUrl, workflowName: workflow || undefined, workflowRef: workflowRef || undefined },
+  });
+}
+
 /** fail-on-error decides whether failures fail the step; either way they were reported above. */
 function finish(report: RunReport, settings: ActionSettings): void {
   if (exitCodeFor(report) === 0) return;
@@ -58,7 +82,11 @@ function finish(report: RunReport, settings: ActionSettings): void {
   else core.warning(`${what} (fail-on-error is false, so this step succeeds.)`);
 }
 
-/** The pipeline's progress as runner log lines and annotations; every line passes the sanitizer. */
+/**
+ * The pipeline's progress as runner log lines and annotations; every line passes the sanitizer. Errors are logged
+ * as plain lines: each failed model gets one titled annotation from annotateFailures and a failed run one from
+ * setFailed, and GitHub shows only 10 error annotations per step.
+ */
 export function actionsReporter(sanitize: Sanitize): Reporter {
   return {
     log(level, message, context) {
@@ -67,7 +95,7 @@ export function actionsReporter(sanitize: Sanitize): Reporter {
       else if (level === 'info') core.info(text);
       else if (level === 'notice') core.notice(text);
       else if (level === 'warning') core.warning(text);
-      else core.error(text);
+      else core.info(`Error: ${text}`);
     },
   };
 }

@@ -36,6 +36,12 @@ describe('readActionSettings', () => {
     assert.deepEqual(settings.runner.repository, { owner: 'octo', repo: 'models' });
     assert.equal(settings.runner.runId, '42');
     assert.equal(settings.runner.apiUrl, 'https://api.github.com');
+    assert.equal(settings.runner.runUrl, 'https://github.com/octo/models/actions/runs/42');
+  });
+
+  it('links to the attempt of a rerun', () => {
+    const { src } = source({}, { ...ENV, GITHUB_RUN_ATTEMPT: '3', GITHUB_SERVER_URL: 'https://ghe.example.com/' });
+    assert.equal(readActionSettings(src).runner.runUrl, 'https://ghe.example.com/octo/models/actions/runs/42/attempts/3');
   });
 
   it('reads every input', () => {
@@ -115,6 +121,7 @@ describe('readActionSettings', () => {
     const settings = readActionSettings(src);
     assert.equal(settings.runner.repository, null);
     assert.equal(settings.runner.runAttempt, 1);
+    assert.equal(settings.runner.runUrl, '');
     assert.equal(settings.pipeline.modelsDir, path.resolve('models'));
   });
 
