@@ -1,0 +1,192 @@
+/**
+ * Inference: our predict path against a bare `session.run` on a pre-built tensor, and the memory of a whole
+ * predict stage.
+ *
+ * - Overhead (target ≤ 1.10×): the same open session, the same rows. Ours = `OpenModel.predict` on the live table
+ *   (all 2,748 columns, as the pipeline holds them): gather the model's columns in batches, run, read the output
+ *   column, rank. Bare = one `session.run` on a Float32Array that already holds exactly the model's columns,
+ *   output left as it comes. Measured for the tree fixture (XGBoost, 600 trees, 42 features) and example_gbt (500
+ *   trees, 780 features), median of interleaved repeats in one process after a warm-up.
+ * - Peak RSS (target ≤ 2 × dense matrix + 150 MB): a fresh process reads the live file's 2,748 columns into the
+ *   dense matrix and predicts the three example models, as the pipeline's predict stage does.
+ */
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Tensor } from 'onnxruntime-node';
+import { readLiveTable } from '../src/data/live-file.js';
+import { columnIndexes, copyRows } from '../src/data/table.js';
+import { loadModels, openModel, resolveFeatures, type LoadedModel } from '../src/models/index.js';
+import { openSession } from '../src/models/onnx-session.js';
+import type { Benchmark, Figure } from './run.js';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const root = path.resolve(here, '..');
+const thisModule = fileURLToPath(import.meta.url);
+
+interface OverheadArgs {
+  livePath: string;
+  featuresJson: { feature_sets: Record<string, string[]> };
+  /** A models folder and the model in it. */
+  modelsDir: string;
+  model: string;
+  repeats: number;
+}
+
+export interface OverheadResult {
+  oursMs: number;
+  bareMs: number;
+  rows: number;
+  features: number;
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
+}
+
+async function loadOne(modelsDir: string, name: string): Promise<LoadedModel> {
+  const [result] = await loadModels(modelsDir, { only: [name] });
+  if (!result.ok) throw new Error(`${name} did not load: ${JSON.stringify(result.errors)}`);
+  return result.model;
+}
+
+/** Child case: ours vs bare, interleaved, in one process. */
+export async function measureOverhead(args: OverheadArgs): Promise<OverheadResult> {
+  const model = await loadOne(args.modelsDir, args.model);
+  const resolved = resolveFeatures(model, args.featuresJson);
+  if (!resolved.ok) throw new Error(JSON.stringify(resolved.errors));
+  const features = resolved.features;
+  const table = await readLiveTable(args.livePath, args.featuresJson.feature_sets.all);
+
+  const open = await openModel(model);
+  const member = model.members[0];
+  const { readFile } = await import('node:fs/promises');
+  const bare = await openSession(await readFile(member.path));
+  const prebuilt = new Tensor('float32', copyRows(table, columnIndexes(table, features), 0, table.rows), [table.rows, features.length]);
+  const runBare = () => bare.run({ [member.plan.inputName]: prebuilt }, [member.plan.output.name]);
+
+  // Warm-up: first runs allocate onnxruntime's arenas.
+  await runBare();
+  await open.predict(table, features);
+
+  const ours: number[] = [];
+  const bareTimes: number[] = [];
+  for (let i = 0; i < args.repeats; i++) {
+    let start = performance.now();
+    await runBare();
+    bareTimes.push(performance.now() - start);
+    start = performance.now();
+    await open.predict(table, features);
+    ours.push(performance.now() - start);
+  }
+  await open.release();
+  await bare.release();
+  return { oursMs: median(ours), bareMs: median(bareTimes), rows: table.rows, features: features.length };
+}
+
+interface StageArgs {
+  livePath: string;
+  featuresJson: { feature_sets: Record<string, string[]> };
+  modelsDir: string;
+}
+
+export interface StageResult {
+  rows: number;
+  columns: number;
+  readMs: number;
+  predictMs: number;
+  models: string[];
+}
+
+/** Child case: the predict stage of a run — one dense table, three example models. */
+export async function predictStage(args: StageArgs): Promise<StageResult> {
+  const results = await loadModels(args.modelsDir);
+  const loaded = results.map((result) => {
+    if (!result.ok) throw new Error(`${result.name}: ${JSON.stringify(result.errors)}`);
+    const resolved = resolveFeatures(result.model, args.featuresJson);
+    if (!resolved.ok) throw new Error(JSON.stringify(resolved.errors));
+    return { model: result.model, features: resolved.features };
+  });
+  let start = performance.now();
+  const table = await readLiveTable(args.livePath, [...new Set(loaded.flatMap((l) => l.features))]);
+  const readMs = performance.now() - start;
+  start = performance.now();
+  const { predict } = await import('../src/models/index.js');
+  for (const { model, features } of loaded) {
+    const predictions = await predict(model, table, features);
+    if (predictions.length !== table.rows) throw new Error(`${model.name}: ${predictions.length} predictions for ${table.rows} rows`);
+  }
+  return { rows: table.rows, columns: table.columns.length, readMs, predictMs: performance.now() - start, models: loaded.map((l) => l.model.name) };
+}
+
+const benchmark: Benchmark = {
+  name: 'inference',
+  async run(ctx) {
+    const live = ctx.datasets.live;
+    const figures: Figure[] = [];
+    const { mkdir, mkdtemp, copyFile, writeFile, rm } = await import('node:fs/promises');
+    const { tmpdir } = await import('node:os');
+    // The tree fixture as a model folder (its features are the synthetic `small` set).
+    const fixtureModels = await mkdtemp(path.join(tmpdir(), 'inference-bench-'));
+    await mkdir(path.join(fixtureModels, 'tree_fixture'), { recursive: true });
+    await copyFile(path.join(root, 'test/fixtures/models/xgb_regressor.onnx'), path.join(fixtureModels, 'tree_fixture', 'model.onnx'));
+    await writeFile(path.join(fixtureModels, 'tree_fixture', 'model.yml'), 'dataset: v5.2\nfeatures: small\nonnx: model.onnx\n');
+    try {
+      const cases = [
+        { label: 'tree fixture (XGBoost 600 trees × 42 features)', modelsDir: fixtureModels, model: 'tree_fixture' },
+        { label: 'example_gbt (XGBoost 500 trees × 780 features)', modelsDir: path.join(root, 'models'), model: 'example_gbt' },
+      ];
+      for (const c of cases) {
+        ctx.log(`  overhead: ${c.label} …`);
+        const repeats = Math.max(7, ctx.repeats * 3);
+        const measured = await ctx.measureInChild<OverheadResult>(
+          thisModule,
+          'measureOverhead',
+          { livePath: live.livePath, featuresJson: live.featuresJson, modelsDir: c.modelsDir, model: c.model, repeats },
+          1,
+        );
+        const result = measured.runs[0].result;
+        figures.push({
+          case: `predict ${c.label} on ${live.name} (${result.rows} rows)`,
+          metric: 'time',
+          unit: 'ms',
+          value: result.oursMs,
+          reference: { name: 'bare session.run', value: result.bareMs },
+          target: { maxRatio: 1.1 },
+          note: `median of ${repeats} interleaved runs after a warm-up`,
+        });
+      }
+    } finally {
+      await rm(fixtureModels, { recursive: true, force: true });
+    }
+
+    ctx.log('  predict stage: 3 example models …');
+    const stage = await ctx.measureInChild<StageResult>(
+      thisModule,
+      'predictStage',
+      { livePath: live.livePath, featuresJson: live.featuresJson, modelsDir: path.join(root, 'models') },
+      ctx.repeats,
+    );
+    const first = stage.runs[0].result;
+    const denseMB = (first.rows * first.columns * 4) / 1e6;
+    figures.push({
+      case: `read + predict ${first.models.length} example models on ${live.name} (${first.rows} × ${first.columns}, dense ${denseMB.toFixed(1)} MB)`,
+      metric: 'peak RSS',
+      unit: 'MB',
+      value: stage.maxRssMB,
+      target: { max: 2 * denseMB + 150 },
+      note: `median of ${ctx.repeats} fresh processes; target 2 × dense matrix + 150 MB`,
+    });
+    figures.push({
+      case: `predict ${first.models.length} example models on ${live.name} (table already read)`,
+      metric: 'time',
+      unit: 'ms',
+      value: median(stage.runs.map((r) => r.result.predictMs)),
+      note: `includes opening the sessions; read took ${median(stage.runs.map((r) => r.result.readMs)).toFixed(0)} ms`,
+    });
+    return figures;
+  },
+};
+
+export default benchmark;
