@@ -426,7 +426,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   const hostPart = address.family === 'IPv6' || host.includes(':') ? `[${address.address}]` : address.address;
   baseUrl = `http://${hostPart}:${address.port}`;
 
-  const eager = options.eagerData ?? rows * features <= 2_000_000;
+  const eager = options.eagerData ?? (rows * features <= 2_000_000 || options.datasets !== undefined);
   // Generating the full-size data takes seconds of CPU: when not eager, start it after startSandbox has returned.
   if (eager) await data.get(clock.number);
   else setTimeout(() => data.get(clock.number).catch(() => undefined), 50).unref();

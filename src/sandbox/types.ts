@@ -74,8 +74,8 @@ export interface SandboxOptions {
   /** The clock (default Date.now): round times and URL expiry use it. */
   now?: () => number;
   /**
-   * Wait at start for the current round's data to be generated (default: only when rows × features is at most
-   * 2,000,000; larger data is generated in the background, and on first use).
+   * Wait at start for the current round's data to be generated (default: when `datasets` is given or rows × features
+   * is at most 2,000,000; larger synthetic data is generated in the background after start, and on first use).
    */
   eagerData?: boolean;
   /** Seed each non-managed model with submissions for the two previous rounds (default true). */
