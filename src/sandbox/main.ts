@@ -16,7 +16,7 @@ Options:
   --port <n>             port to listen on (default 8080; 0 = any free port)
   --host <addr>          loopback address (default 127.0.0.1)
   --round <n>            current round number (default ${DEFAULT_ROUND})
-  --state <s>            round state: open | late | closed (default open)
+  --state <s>            round state: open | late | closed (default open); also --round-state
   --closed-shape <s>     how rounds(number: 0) answers while closed: null | error (default null)
   --rows <n>             rows of the synthetic live file (default ${DEFAULT_ROWS})
   --features <n>         features of the synthetic live file (default ${DEFAULT_FEATURES})
@@ -123,6 +123,7 @@ async function main(argv: string[]): Promise<void> {
       host: { type: 'string' },
       round: { type: 'string' },
       state: { type: 'string' },
+      'round-state': { type: 'string' },
       'closed-shape': { type: 'string' },
       rows: { type: 'string' },
       features: { type: 'string' },
@@ -139,7 +140,7 @@ async function main(argv: string[]): Promise<void> {
     process.stdout.write(USAGE);
     return;
   }
-  const state = (values.state ?? 'open') as RoundState;
+  const state = (values.state ?? values['round-state'] ?? 'open') as RoundState;
   if (!['open', 'late', 'closed'].includes(state)) throw new Error(`--state must be open, late or closed, got ${state}`);
   const closedShape = (values['closed-shape'] ?? 'null') as ClosedShape;
   if (!['null', 'error'].includes(closedShape)) throw new Error(`--closed-shape must be null or error, got ${closedShape}`);
@@ -165,7 +166,8 @@ async function main(argv: string[]): Promise<void> {
 
   const r = sandbox.round();
   process.stdout.write(
-    `Numerai sandbox on ${sandbox.url} (round ${r.number} ${r.state}; live data ${rows} rows x ${features} features, seed ${seed})\n` +
+    `# Numerai sandbox on ${sandbox.url} (round ${r.number} ${r.state}; live data ${rows} rows x ${features} features, seed ${seed})\n` +
+      `NUMERAI_API_URL=${sandbox.url}\n` +
       `NUMERAI_PUBLIC_ID=${sandbox.credentials.publicId}\n` +
       `NUMERAI_SECRET_KEY=${sandbox.credentials.secretKey}\n`,
   );

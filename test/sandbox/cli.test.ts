@@ -45,7 +45,7 @@ async function post(url: string, query: string, key?: { id: string; secret: stri
 }
 
 test('prints the URL and NUMERAI_PUBLIC_ID= / NUMERAI_SECRET_KEY= lines that work', async () => {
-  const m = await waitFor(() => stdout, /on (http:\/\/127\.0\.0\.1:\d+\/)[^\n]*\nNUMERAI_PUBLIC_ID=([A-Z2-7]{32})\nNUMERAI_SECRET_KEY=([A-Z2-7]{64})\n/);
+  const m = await waitFor(() => stdout, /^# Numerai sandbox on (http:\/\/127\.0\.0\.1:\d+\/)[^\n]*\nNUMERAI_API_URL=\1\nNUMERAI_PUBLIC_ID=([A-Z2-7]{32})\nNUMERAI_SECRET_KEY=([A-Z2-7]{64})\n/);
   const [, url, id, secret] = m;
   const body = (await post(url, '{ account { models { name tournament } } }', { id, secret })) as { data: { account: { models: { name: string; tournament: number }[] } } };
   const names = body.data.account.models.map((x) => `${x.name}:${x.tournament}`);
