@@ -8,6 +8,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as core from '@actions/core';
 import { DEFAULT_SETTINGS, type PipelineSettings } from '../pipeline/settings.js';
+import { createSanitizer } from './sanitize.js';
 import { DEFAULT_OUTPUT_SUBDIR, InputDefaults, Inputs, RunnerEnv, type InputName } from './constants.js';
 
 /** Settings only the action has; the pipeline never sees them. */
@@ -45,9 +46,9 @@ export class InputError extends Error {
   override name = 'InputError';
   constructor(
     readonly input: InputName,
-    message: string,
+    readonly detail: string,
   ) {
-    super(`Input "${input}": ${message}`);
+    super(`Input "${input}": ${detail}`);
   }
 }
 
@@ -77,7 +78,18 @@ export function readActionSettings(source: InputSource = runnerInputs): ActionSe
   const publicId = read(Inputs.PublicId);
   const githubToken = read(Inputs.GithubToken);
   for (const secret of [secretKey, publicId, githubToken]) if (secret) source.mask(secret);
+  try {
+    return readRemainingInputs(source, { publicId, secretKey, githubToken });
+  } catch (error) {
+    // An error quotes the value it refuses, and a secret pasted into the wrong input must not reach the log.
+    if (!(error instanceof InputError)) throw error;
+    throw new InputError(error.input, createSanitizer([secretKey, publicId, githubToken])(error.detail));
+  }
+}
 
+function readRemainingInputs(source: InputSource, secrets: { publicId: string; secretKey: string; githubToken: string }): ActionSettings {
+  const read = (name: InputName): string => source.get(name).trim();
+  const { publicId, secretKey, githubToken } = secrets;
   if (!publicId) throw new InputError(Inputs.PublicId, 'required but empty. Pass it from a secret: public-id: ${{ secrets.NUMERAI_PUBLIC_ID }}');
   if (!secretKey) throw new InputError(Inputs.SecretKey, 'required but empty. Pass it from a secret: secret-key: ${{ secrets.NUMERAI_SECRET_KEY }}');
 

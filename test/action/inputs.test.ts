@@ -106,7 +106,8 @@ describe('readActionSettings', () => {
   });
 
   it('never puts the secret into any error it throws', () => {
-    for (const bad of [{ [Inputs.ApiUrl]: 'not a url' }, { [Inputs.Models]: '[1,2]' }, { [Inputs.Force]: 'maybe' }]) {
+    const pasted = [{ [Inputs.ApiUrl]: `http://numerai.example/${CANARY_SECRET}` }, { [Inputs.Force]: CANARY_SECRET }, { [Inputs.Models]: `["${CANARY_SECRET}",` }];
+    for (const bad of [{ [Inputs.ApiUrl]: 'not a url' }, { [Inputs.Models]: '[1,2]' }, { [Inputs.Force]: 'maybe' }, ...pasted]) {
       const { src } = source(bad);
       assert.throws(() => readActionSettings(src), (error: unknown) => {
         assert.ok(error instanceof InputError);

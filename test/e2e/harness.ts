@@ -27,7 +27,14 @@ export function runBundle(options: { actionDir: string; cwd: string; env: Record
     const child = spawn(NODE24, [...(options.nodeArgs ?? []), path.join(options.actionDir, 'index.js')], { cwd: options.cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
     const stdout: Buffer[] = [];
     const stderr: Buffer[] = [];
-    child.stdout.on('data', (chunk: Buffer) => stdout.push(chunk));
+    const started = Date.now();
+    child.stdout.on('data', (chunk: Buffer) => {
+      stdout.push(chunk);
+      // E2E_TRACE=1 echoes the action's log with timestamps, to see where a slow run spends its time.
+      if (process.env.E2E_TRACE) {
+        for (const line of chunk.toString('utf8').split('\n')) if (line && !line.startsWith('::debug')) process.stderr.write(`[${Date.now() - started} ms] ${line}\n`);
+      }
+    });
     child.stderr.on('data', (chunk: Buffer) => stderr.push(chunk));
     child.on('error', reject);
     child.on('close', (code) => resolve({ code, stdout: Buffer.concat(stdout).toString('utf8'), stderr: Buffer.concat(stderr).toString('utf8') }));
