@@ -1,15 +1,17 @@
 /**
- * Reads the live parquet file into a FeatureTable with hyparquet: only the requested columns (plus the id), column
- * chunk by column chunk (`onChunk`, never row objects), straight into one row-major Float32Array.
+ * Reads the live parquet file into a FeatureTable: only the requested columns (plus the id), straight into one
+ * row-major Float32Array, with hyparquet doing the parquet decoding.
  *
- * Memory: hyparquet keeps every decoded chunk of one parquetRead call alive until the call ends, as JS arrays
- * (8 bytes a value, more than the 4-byte float it becomes). Reading one row group and COLUMN_BATCH columns per call
- * bounds that overhead to a slice of the file, so peak memory is the output matrix plus a small constant, whatever
- * the file's width or length.
+ * The footer is checked first (missing columns all named, non-numeric ones refused) so a bad request costs no
+ * data read. Feature columns are then decoded page by page (parquet-pages.ts) a block of columns at a time: each
+ * block is decoded column-major into a small scratch buffer and transposed into the output, so writes stay
+ * cache-friendly and peak memory is the output matrix plus one block, whatever the file's width or length.
  */
+import { open, type FileHandle } from 'node:fs/promises';
 import { asyncBufferFromFile, parquetMetadataAsync, parquetRead, parquetSchema } from 'hyparquet';
-import type { AsyncBuffer, FileMetaData, SchemaElement } from 'hyparquet';
+import type { AsyncBuffer, ColumnMetaData, FileMetaData, SchemaElement } from 'hyparquet';
 import { compressors } from 'hyparquet-compressors';
+import { decodeNumericChunk, type NumericColumn } from './parquet-pages.js';
 import { DataError, listNames, messageOf } from './errors.js';
 import type { FeatureTable } from './table.js';
 
@@ -18,8 +20,12 @@ export interface ReadTableOptions {
   idColumn?: string;
 }
 
-/** Columns decoded per parquetRead call (see the module comment). */
-const COLUMN_BATCH = 128;
+/** Columns decoded per block (see the module comment): 64 floats of a row are one 256-byte write. */
+const BLOCK_COLUMNS = 64;
+/** Column chunks closer than this in the file are fetched in one read. */
+const READ_GAP_BYTES = 64 * 1024;
+/** Upper bound of one read, so a huge row group never needs one huge buffer. */
+const MAX_READ_BYTES = 16 * 1024 * 1024;
 
 const MAGIC = 'PAR1';
 /** Header magic + footer length + footer magic: nothing shorter can be parquet. */
@@ -105,21 +111,82 @@ function unique(names: readonly string[]): string[] {
   return [...new Set(names)];
 }
 
-/** Writes one decoded chunk into column `j` of the row-major matrix; nulls become NaN. */
-function fillColumn(values: Float32Array, width: number, j: number, rowStart: number, data: ArrayLike<unknown>): void {
-  let o = rowStart * width + j;
-  if (data instanceof BigInt64Array || data instanceof BigUint64Array) {
-    for (let i = 0; i < data.length; i++, o += width) values[o] = Number(data[i]);
-  } else if (ArrayBuffer.isView(data)) {
-    const typed = data as unknown as ArrayLike<number>;
-    for (let i = 0; i < typed.length; i++, o += width) values[o] = typed[i];
-  } else {
-    const array = data as ArrayLike<number | bigint | null | undefined>;
-    for (let i = 0; i < array.length; i++, o += width) {
-      const v = array[i];
-      values[o] = v == null ? NaN : Number(v);
+interface ByteRange {
+  start: number;
+  end: number;
+}
+
+function chunkRange(meta: ColumnMetaData): ByteRange {
+  const start = Number(meta.dictionary_page_offset ?? meta.data_page_offset);
+  return { start, end: start + Number(meta.total_compressed_size) };
+}
+
+/** Reads the byte ranges (merging neighbours into one read) and returns each range's bytes, in input order. */
+async function readRanges(handle: FileHandle, fileSize: number, ranges: readonly ByteRange[]): Promise<Uint8Array[]> {
+  for (const { start, end } of ranges) {
+    if (!(start >= 0 && end >= start && end <= fileSize)) throw new Error(`a column chunk (bytes ${start}–${end}) lies outside the ${fileSize}-byte file`);
+  }
+  const order = ranges.map((_, i) => i).sort((a, b) => ranges[a].start - ranges[b].start);
+  const result = new Array<Uint8Array>(ranges.length);
+  let i = 0;
+  while (i < order.length) {
+    const span = { start: ranges[order[i]].start, end: ranges[order[i]].end };
+    let j = i + 1;
+    while (j < order.length) {
+      const next = ranges[order[j]];
+      if (next.start - span.end > READ_GAP_BYTES || Math.max(span.end, next.end) - span.start > MAX_READ_BYTES) break;
+      span.end = Math.max(span.end, next.end);
+      j++;
+    }
+    const buffer = new Uint8Array(span.end - span.start);
+    const { bytesRead } = await handle.read(buffer, 0, buffer.length, span.start);
+    if (bytesRead !== buffer.length) throw new Error(`read ${bytesRead} of ${buffer.length} bytes at offset ${span.start}`);
+    for (let k = i; k < j; k++) {
+      const range = ranges[order[k]];
+      result[order[k]] = buffer.subarray(range.start - span.start, range.end - span.start);
+    }
+    i = j;
+  }
+  return result;
+}
+
+/** Rows per transpose tile: a tile of one block (64 rows × 64 columns) stays in the CPU cache. */
+const TILE_ROWS = 64;
+
+/**
+ * Copies a column-major block (columns × rows) into the row-major output at (rowStart, columnStart), tile by
+ * tile, so both the reads and the strided writes stay within cache.
+ */
+function transposeInto(values: Float32Array, width: number, rowStart: number, columnStart: number, block: Float32Array, columns: number, rows: number): void {
+  for (let r0 = 0; r0 < rows; r0 += TILE_ROWS) {
+    const r1 = Math.min(rows, r0 + TILE_ROWS);
+    for (let c = 0; c < columns; c++) {
+      const source = c * rows;
+      let o = (rowStart + r0) * width + columnStart + c;
+      for (let r = r0; r < r1; r++, o += width) values[o] = block[source + r];
     }
   }
+}
+
+async function readIds(path: string, file: AsyncBuffer, metadata: FileMetaData, idColumn: string, rows: number): Promise<string[]> {
+  const ids = new Array<string>(rows);
+  let delivered = 0;
+  await parquetRead({
+    file,
+    metadata,
+    compressors,
+    columns: [idColumn],
+    onChunk: ({ columnData, rowStart }) => {
+      for (let i = 0; i < columnData.length; i++) {
+        const id: unknown = columnData[i];
+        if (typeof id !== 'string' || id === '') throw new DataError(path, `row ${rowStart + i} has no id in column "${idColumn}"`);
+        ids[rowStart + i] = id;
+      }
+      delivered += columnData.length;
+    },
+  });
+  if (delivered !== rows) throw new DataError(path, `the file declares ${rows} rows but its id column "${idColumn}" holds ${delivered}`);
+  return ids;
 }
 
 /**
@@ -136,55 +203,54 @@ export async function readParquetTable(path: string, columns: readonly string[],
   const rows = Number(metadata.num_rows);
   const width = names.length;
   const values = new Float32Array(rows * width);
-  const ids = new Array<string>(rows);
-  const position = new Map(names.map((name, j) => [name, j]));
-  // Rows delivered per column (index `width` is the id): checked at the end so a short read can't pass silently.
-  const delivered = new Float64Array(width + 1);
+  // Built once: hyparquet's getSchemaPath rebuilds the whole tree per call, quadratic on 2,748 columns.
+  const tree = parquetSchema(metadata);
+  const children = new Map(tree.children.map((child) => [child.element.name, child]));
+  const numericColumns: NumericColumn[] = names.map((name) => {
+    const leaf = children.get(name)!;
+    return { name, element: leaf.element, schemaPath: [tree, leaf] };
+  });
 
-  const onChunk = ({ columnName, columnData, rowStart }: { columnName: string; columnData: ArrayLike<unknown>; rowStart: number }) => {
-    if (columnName === idColumn) {
-      for (let i = 0; i < columnData.length; i++) {
-        const id = columnData[i];
-        if (typeof id !== 'string' || id === '') throw new DataError(path, `row ${rowStart + i} has no id in column "${idColumn}"`);
-        ids[rowStart + i] = id;
-      }
-      delivered[width] += columnData.length;
-      return;
-    }
-    const j = position.get(columnName);
-    if (j === undefined) return;
-    fillColumn(values, width, j, rowStart, columnData);
-    delivered[j] += columnData.length;
-  };
-
-  let groupStart = 0;
+  let ids: string[];
+  const handle = await open(path, 'r');
   try {
-    for (const group of metadata.row_groups) {
-      const groupEnd = groupStart + Number(group.num_rows);
-      for (let b = 0; b < Math.max(1, names.length); b += COLUMN_BATCH) {
-        const batch = names.slice(b, b + COLUMN_BATCH);
-        await parquetRead({
-          file,
-          metadata,
-          compressors,
-          columns: b === 0 ? [idColumn, ...batch] : batch,
-          rowStart: groupStart,
-          rowEnd: groupEnd,
-          onChunk,
-        });
+    ids = await readIds(path, file, metadata, idColumn, rows);
+    let scratch = new Float32Array(0);
+    let groupStart = 0;
+    for (const [g, group] of metadata.row_groups.entries()) {
+      const groupRows = Number(group.num_rows);
+      const chunks = new Map<string, ColumnMetaData>();
+      for (const chunk of group.columns) {
+        if (chunk.meta_data && !chunk.file_path) chunks.set(chunk.meta_data.path_in_schema[0], chunk.meta_data);
       }
-      groupStart = groupEnd;
+      for (let blockStart = 0; blockStart < width; blockStart += BLOCK_COLUMNS) {
+        const block = numericColumns.slice(blockStart, blockStart + BLOCK_COLUMNS);
+        const metas = block.map((column) => {
+          const meta = chunks.get(column.name);
+          if (!meta) throw new DataError(path, `row group ${g} has no data for column ${column.name}`, { columns: [column.name] });
+          return meta;
+        });
+        const bytes = await readRanges(handle, file.byteLength, metas.map(chunkRange));
+        if (scratch.length < block.length * groupRows) scratch = new Float32Array(block.length * groupRows);
+        block.forEach((column, c) => {
+          try {
+            decodeNumericChunk(bytes[c], column, metas[c], compressors, groupRows, scratch, c * groupRows);
+          } catch (error) {
+            throw new DataError(path, `the parquet data is corrupt and could not be decoded (column ${column.name}, row group ${g}): ${messageOf(error)}`, {
+              cause: error,
+              columns: [column.name],
+            });
+          }
+        });
+        transposeInto(values, width, groupStart, blockStart, scratch, block.length, groupRows);
+      }
+      groupStart += groupRows;
     }
   } catch (error) {
     if (error instanceof DataError) throw error;
     throw new DataError(path, `the parquet data is corrupt and could not be decoded: ${messageOf(error)}`, { cause: error });
-  }
-
-  const short = [...names, idColumn].filter((_, j) => delivered[j] !== rows);
-  if (short.length > 0) {
-    throw new DataError(path, `the file declares ${rows} rows but column(s) ${listNames(short)} decoded to a different count`, {
-      columns: short,
-    });
+  } finally {
+    await handle.close();
   }
   return { ids, columns: names, rows, values, source: path };
 }
