@@ -10,7 +10,7 @@ import type { InferenceSession } from './onnx-session.js';
 import type { MemberPlan } from './signature-check.js';
 
 export interface RunOptions {
-  /** Rows per session.run call (default: the data module's batch size, or the model's fixed batch). */
+  /** Rows per session.run call (default: defaultBatchRows of the width; a model's fixed batch always wins). */
   batchRows?: number;
   /** Fed in place of missing (NaN) feature values; null passes NaN through (trees route it). */
   fillMissing?: number | null;
@@ -45,7 +45,7 @@ export async function runMember(
   if (rows === 0) return result;
 
   const fixedBatch = plan.fixedBatch;
-  const batchRows = fixedBatch ?? balancedBatchRows(rows, options.batchRows ?? DEFAULT_BATCH_ROWS);
+  const batchRows = fixedBatch ?? balancedBatchRows(rows, options.batchRows ?? defaultBatchRows(width));
   const fill = options.fillMissing ?? null;
   // float32 without a fill value feeds the table's batches as they are (views or the data module's reused buffer).
   const needsCopy = plan.inputType !== 'float32' || fill !== null || fixedBatch !== null;
@@ -74,6 +74,17 @@ export async function runMember(
     readOutput(outputs[plan.output.name], plan, feedRows, n, result, batch.rowStart, context);
   }
   return result;
+}
+
+/** Memory for one batch of input values: small beside the live table, large enough that few calls are made. */
+export const BATCH_BYTES = 32 * 1024 * 1024;
+
+/**
+ * Default rows per onnxruntime call: as many as fit in BATCH_BYTES of float32 (3,052 rows of 2,748 features; the
+ * whole live file for a 42-feature model), and never fewer than the data module's default batch.
+ */
+export function defaultBatchRows(width: number): number {
+  return Math.max(DEFAULT_BATCH_ROWS, Math.floor(BATCH_BYTES / (4 * Math.max(1, width))));
 }
 
 /**

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { balancedBatchRows } from '../../src/models/inference.js';
+import { balancedBatchRows, defaultBatchRows } from '../../src/models/inference.js';
 import { CLIP_EPSILON, clipPredictions, postprocess, rankAverage, rankUniform } from '../../src/models/index.js';
 import { naiveRank } from './helpers.js';
 
@@ -62,5 +62,11 @@ describe('balancedBatchRows', () => {
     assert.equal(balancedBatchRows(100, 1024), 100);
     assert.equal(balancedBatchRows(0, 1024), 1);
     assert.throws(() => balancedBatchRows(10, 0), /positive integer/);
+  });
+
+  test('default batch: 32 MiB of float32 rows, at least 1,024 rows', () => {
+    assert.equal(defaultBatchRows(2748), 3052);
+    assert.equal(defaultBatchRows(42), 199_728);
+    assert.equal(defaultBatchRows(100_000), 1024);
   });
 });
