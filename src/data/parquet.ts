@@ -3,9 +3,10 @@
  * row-major Float32Array, with hyparquet doing the parquet decoding.
  *
  * The footer is checked first (missing columns all named, non-numeric ones refused) so a bad request costs no
- * data read. Feature columns are then decoded page by page (parquet-pages.ts) a block of columns at a time: each
- * block is decoded column-major into a small scratch buffer and transposed into the output, so writes stay
- * cache-friendly and peak memory is the output matrix plus one block, whatever the file's width or length.
+ * data read. Feature columns are then decoded page by page (parquet-pages.ts) a block of columns at a time, in
+ * file order (one contiguous read per block): each block is decoded column-major into a small scratch buffer and
+ * transposed into the output, so writes stay cache-friendly and peak memory is the output matrix plus one block,
+ * whatever the file's width or length.
  */
 import { open, type FileHandle } from 'node:fs/promises';
 import { asyncBufferFromFile, parquetMetadataAsync, parquetRead, parquetSchema } from 'hyparquet';
@@ -154,15 +155,15 @@ async function readRanges(handle: FileHandle, fileSize: number, ranges: readonly
 const TILE_ROWS = 64;
 
 /**
- * Copies a column-major block (columns × rows) into the row-major output at (rowStart, columnStart), tile by
- * tile, so both the reads and the strided writes stay within cache.
+ * Copies a column-major block (block.length columns × rows) into the row-major output: block column c goes to
+ * output column targets[c], rows from rowStart. Tile by tile, so reads and strided writes stay within cache.
  */
-function transposeInto(values: Float32Array, width: number, rowStart: number, columnStart: number, block: Float32Array, columns: number, rows: number): void {
+function transposeInto(values: Float32Array, width: number, rowStart: number, targets: Int32Array, block: Float32Array, rows: number): void {
   for (let r0 = 0; r0 < rows; r0 += TILE_ROWS) {
     const r1 = Math.min(rows, r0 + TILE_ROWS);
-    for (let c = 0; c < columns; c++) {
+    for (let c = 0; c < targets.length; c++) {
       const source = c * rows;
-      let o = (rowStart + r0) * width + columnStart + c;
+      let o = (rowStart + r0) * width + targets[c];
       for (let r = r0; r < r1; r++, o += width) values[o] = block[source + r];
     }
   }
@@ -223,18 +224,22 @@ export async function readParquetTable(path: string, columns: readonly string[],
       for (const chunk of group.columns) {
         if (chunk.meta_data && !chunk.file_path) chunks.set(chunk.meta_data.path_in_schema[0], chunk.meta_data);
       }
+      const metas = numericColumns.map((column) => {
+        const meta = chunks.get(column.name);
+        if (!meta) throw new DataError(path, `row group ${g} has no data for column ${column.name}`, { columns: [column.name] });
+        return meta;
+      });
+      // Blocks follow the file's order, not the requested one, so each block is one contiguous read even when a
+      // feature set lists its columns in another order; transposeInto puts each column at its requested place.
+      const fileOrder = Int32Array.from(numericColumns.keys()).sort((a, b) => chunkRange(metas[a]).start - chunkRange(metas[b]).start);
       for (let blockStart = 0; blockStart < width; blockStart += BLOCK_COLUMNS) {
-        const block = numericColumns.slice(blockStart, blockStart + BLOCK_COLUMNS);
-        const metas = block.map((column) => {
-          const meta = chunks.get(column.name);
-          if (!meta) throw new DataError(path, `row group ${g} has no data for column ${column.name}`, { columns: [column.name] });
-          return meta;
-        });
-        const bytes = await readRanges(handle, file.byteLength, metas.map(chunkRange));
-        if (scratch.length < block.length * groupRows) scratch = new Float32Array(block.length * groupRows);
-        block.forEach((column, c) => {
+        const targets = fileOrder.subarray(blockStart, blockStart + BLOCK_COLUMNS);
+        const bytes = await readRanges(handle, file.byteLength, Array.from(targets, (j) => chunkRange(metas[j])));
+        if (scratch.length < targets.length * groupRows) scratch = new Float32Array(targets.length * groupRows);
+        targets.forEach((j, c) => {
+          const column = numericColumns[j];
           try {
-            decodeNumericChunk(bytes[c], column, metas[c], compressors, groupRows, scratch, c * groupRows);
+            decodeNumericChunk(bytes[c], column, metas[j], compressors, groupRows, scratch, c * groupRows);
           } catch (error) {
             throw new DataError(path, `the parquet data is corrupt and could not be decoded (column ${column.name}, row group ${g}): ${messageOf(error)}`, {
               cause: error,
@@ -242,7 +247,7 @@ export async function readParquetTable(path: string, columns: readonly string[],
             });
           }
         });
-        transposeInto(values, width, groupStart, blockStart, scratch, block.length, groupRows);
+        transposeInto(values, width, groupStart, targets, scratch, groupRows);
       }
       groupStart += groupRows;
     }
