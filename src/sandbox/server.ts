@@ -231,17 +231,47 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     return Buffer.concat(chunks);
   }
 
-  async function handleGraphql(req: IncomingMessage, res: ServerResponse, path: string): Promise<void> {
+  /**
+   * The GraphQL request as Absinthe.Plug reads it: a JSON body (`application/json`), a raw document
+   * (`application/graphql`), or, for queries, the URL's `query` / `variables` parameters. A body of another type is
+   * not parsed, so the request has no query document.
+   */
+  async function readGraphqlRequest(req: IncomingMessage, url: URL): Promise<{ query?: unknown; variables?: unknown; operationName?: unknown } | { error: string }> {
+    const type = String(req.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
+    const raw = req.method === 'POST' ? await readBody(req) : Buffer.alloc(0);
+    const fromUrl = {
+      query: url.searchParams.get('query') ?? undefined,
+      variables: url.searchParams.get('variables') ?? undefined,
+      operationName: url.searchParams.get('operationName') ?? undefined,
+    };
+    if (typeof fromUrl.variables === 'string') {
+      try {
+        fromUrl.variables = JSON.parse(fromUrl.variables);
+      } catch (error) {
+        return { error: `Could not parse the variables: ${(error as Error).message}` };
+      }
+    }
+    if (req.method === 'POST' && type === 'application/json') {
+      try {
+        const body = JSON.parse(raw.toString('utf8') || 'null');
+        return body && typeof body === 'object' ? { ...fromUrl, ...body } : fromUrl;
+      } catch (error) {
+        return { error: `Could not parse the JSON body: ${(error as Error).message}` };
+      }
+    }
+    if (req.method === 'POST' && type === 'application/graphql') return { ...fromUrl, query: raw.toString('utf8') };
+    return fromUrl;
+  }
+
+  async function handleGraphql(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
+    const path = url.pathname;
     const base = { method: req.method ?? 'POST', path };
-    const raw = await readBody(req);
-    let payload: { query?: unknown; variables?: unknown; operationName?: unknown };
-    try {
-      payload = JSON.parse(raw.toString('utf8') || 'null');
-    } catch (error) {
-      send(res, jsonReply(req, 400, { errors: [{ message: `Could not parse the JSON body: ${(error as Error).message}` }] }), { ...base, operation: 'graphql' });
+    const payload = await readGraphqlRequest(req, url);
+    if ('error' in payload) {
+      send(res, jsonReply(req, 400, { errors: [{ message: payload.error }] }), { ...base, operation: 'graphql' });
       return;
     }
-    if (!payload || typeof payload !== 'object' || typeof payload.query !== 'string' || payload.query.trim() === '') {
+    if (typeof payload.query !== 'string' || payload.query.trim() === '') {
       send(res, jsonReply(req, 400, { errors: [{ message: 'No query document supplied' }] }), { ...base, operation: 'graphql' });
       return;
     }
@@ -256,6 +286,11 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     }
     const fields = rootFieldNames(document, operationName).map((f) => canonicalOperation(f) ?? f);
     const entry = { ...base, operation: fields[0] ?? 'graphql', fields };
+    const op = getOperationAST(document, operationName);
+    if (req.method !== 'POST' && op?.operation === 'mutation') {
+      send(res, jsonReply(req, 405, { errors: [{ message: 'Can only perform a mutation from a POST request' }] }), entry);
+      return;
+    }
     const fault = faults.take(fields);
     if (await preFault(req, res, fault, entry)) return;
 
@@ -393,8 +428,8 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     const url = new URL(req.url ?? '/', 'http://sandbox');
     const method = req.method ?? 'GET';
     if (url.pathname === '/' || url.pathname === '/graphql') {
-      if (method === 'POST') return handleGraphql(req, res, url.pathname);
-      return send(res, jsonReply(req, 400, { errors: [{ message: 'No query document supplied' }] }), { operation: 'graphql', method, path: url.pathname });
+      if (method === 'POST' || method === 'GET') return handleGraphql(req, res, url);
+      return send(res, jsonReply(req, 405, { errors: [{ message: `Method ${method} not allowed` }] }), { operation: 'graphql', method, path: url.pathname });
     }
     if (url.pathname.startsWith('/datasets/') || url.pathname.startsWith('/submissions/')) return handleDownload(req, res, url);
     if (url.pathname.startsWith('/uploads/')) return handleUpload(req, res, url);

@@ -3,6 +3,8 @@
  * validation in Absinthe's words with HTTP 200, auth and scopes, models, and the round clock.
  */
 import assert from 'node:assert/strict';
+import { request } from 'node:http';
+import { gunzipSync } from 'node:zlib';
 import { after, before, beforeEach, describe, test } from 'node:test';
 import { startSandbox, type Sandbox } from '../../src/sandbox/server.js';
 import { data, errorOf, gql, submit, validCsv } from './helpers.js';
@@ -107,6 +109,33 @@ describe('validation (graphql-js, in Absinthe words, HTTP 200)', () => {
     assert.ok(((await bad.json()) as { errors: unknown[] }).errors.length === 1);
     const none = await fetch(sandbox.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"variables":null}' });
     assert.equal(none.status, 400);
+  });
+
+  test('the request forms Absinthe.Plug reads: JSON, application/graphql, GET ?query=; another body type is no document', async () => {
+    const plain = await fetch(sandbox.url, { method: 'POST', body: JSON.stringify({ query: '{ rounds(number: 0) { number } }' }) });
+    assert.equal(plain.status, 400, 'fetch sends a string body as text/plain: the server does not parse it');
+    assert.deepEqual(await plain.json(), { errors: [{ message: 'No query document supplied' }] });
+    const raw = await fetch(sandbox.url, { method: 'POST', headers: { 'content-type': 'application/graphql' }, body: '{ rounds(number: 0) { number } }' });
+    assert.deepEqual(await raw.json(), { data: { rounds: [{ number: 1180 }] } });
+    const get = await fetch(`${sandbox.url}?query=${encodeURIComponent('query($n: Int) { rounds(number: $n) { number } }')}&variables=${encodeURIComponent('{"n":0}')}`);
+    assert.deepEqual(await get.json(), { data: { rounds: [{ number: 1180 }] } });
+    const mutation = await fetch(`${sandbox.url}?query=${encodeURIComponent('mutation { triggerModelWebhook(modelId: "x") }')}`);
+    assert.equal(mutation.status, 405);
+  });
+
+  test('gzip when the client accepts it (as the real, Cloudflare-fronted API)', async () => {
+    const u = new URL(sandbox.url);
+    const res = await new Promise<{ encoding?: string; body: Buffer }>((resolve, reject) => {
+      const req = request({ host: u.hostname, port: u.port, path: '/', method: 'POST', headers: { 'content-type': 'application/json', 'accept-encoding': 'gzip, deflate' } }, (r) => {
+        const chunks: Buffer[] = [];
+        r.on('data', (c: Buffer) => chunks.push(c));
+        r.on('end', () => resolve({ encoding: r.headers['content-encoding'], body: Buffer.concat(chunks) }));
+      });
+      req.on('error', reject);
+      req.end(JSON.stringify({ query: '{ rounds(number: 0) { number } }' }));
+    });
+    assert.equal(res.encoding, 'gzip');
+    assert.deepEqual(JSON.parse(gunzipSync(res.body).toString()), { data: { rounds: [{ number: 1180 }] } });
   });
 
   test('introspection is public', async () => {
