@@ -166,6 +166,16 @@ describe('download and upload faults', () => {
     assert.deepEqual(sandbox.requests.filter((r) => r.operation === 'download').slice(-5).map((r) => [r.status, r.fault]), [[200, undefined], [500, 'http'], [429, 'rate-limit'], [200, 'reset'], [206, undefined]]);
   });
 
+  test('download: hang and slow', async () => {
+    const url = await datasetUrl();
+    sandbox.inject('download', { kind: 'hang' });
+    await assert.rejects(fetch(url, { signal: AbortSignal.timeout(200) }), /TimeoutError|aborted/i);
+    sandbox.inject('download', { kind: 'slow', delayMs: 250 });
+    const t0 = Date.now();
+    assert.equal((await fetch(url)).status, 200);
+    assert.ok(Date.now() - t0 >= 240);
+  });
+
   test('upload: 503, then reset mid-body (nothing stored), then success', async () => {
     const modelId = sandbox.modelId('example_linear');
     const auth = await data<{ submission_upload_auth: { filename: string; url: string } }>(sandbox, UPLOAD_AUTH, { filename: 'p.csv', tournament: 8, modelId });
