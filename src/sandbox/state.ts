@@ -7,7 +7,7 @@ import { GraphQLError } from 'graphql';
 import { parquetReadObjects } from 'hyparquet';
 import { compressors } from 'hyparquet-compressors';
 import { checkParsedSubmission, checkSubmissionCsv } from '../submission/csv.js';
-import { legacyMessage, rulesForTournament } from '../submission/rules.js';
+import { COLUMNS, legacyMessage, rulesForTournament } from '../submission/rules.js';
 import { authenticate, type AuthResult, type SandboxAccount, type SandboxModel } from './accounts.js';
 import { datestamp, iso, ROUND_NOT_OPEN, type RoundClock, type RoundTimes } from './clock.js';
 import { classicLiveIds, isLiveFile, tournamentKey, type DataStore, type RoundData } from './datasets.js';
@@ -554,7 +554,11 @@ async function checkUpload(
     } catch (error) {
       return { ok: false, problems: [MESSAGES.unreadable((error as Error).message)], rows: 0 };
     }
-    const header = rows.length > 0 ? Object.keys(rows[0]) : [];
+    let header = rows.length > 0 ? Object.keys(rows[0]) : [];
+    // pandas' to_parquet writes a named index (id) after the data columns: read the two columns by name
+    const cols = COLUMNS[rules];
+    const named = header.filter((h) => h !== '__index_level_0__');
+    if (named.length === 2 && cols.prediction.includes(named[0]) && cols.id.includes(named[1])) header = [named[1], named[0]];
     const idCol = header[0];
     const predCol = header[1];
     const ids = rows.map((r) => (r[idCol] === null || r[idCol] === undefined ? '' : String(r[idCol])));

@@ -79,6 +79,9 @@ describe('accepted', () => {
     const r = await submit(sandbox, 'example_linear', bytes, { filename: 'predictions.parquet' });
     assert.equal(r.body.errors, undefined);
     assert.match(sandbox.submissions('example_linear').at(-1)!.filename, /\.parquet$/);
+    // pandas' to_parquet with the index named id writes it after the prediction column
+    const indexLast = new Uint8Array(parquetWriteBuffer({ columnData: [{ name: 'prediction', data: ids.map((_, i) => (i + 1) / (ids.length + 1)), type: 'DOUBLE' }, { name: 'id', data: ids, type: 'STRING' }] }));
+    assert.equal((await submit(sandbox, 'example_linear', indexLast, { filename: 'predictions.parquet' })).body.errors, undefined);
   });
 });
 
