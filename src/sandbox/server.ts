@@ -413,6 +413,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     }
     if (fault?.kind === 'reset') {
       // destroy the connection while the body is arriving; nothing is stored
+      if (Number(req.headers['content-length']) === 0) return destroy(res, entry, 'reset');
       req.once('data', () => destroy(res, entry, 'reset'));
       req.resume();
       return;
