@@ -4,7 +4,7 @@
  * Float64Array of raw predictions in row order.
  */
 import { Tensor } from 'onnxruntime-node';
-import { DEFAULT_BATCH_ROWS, modelBatches, type FeatureTable } from '../data/table.js';
+import { DEFAULT_BATCH_ROWS, columnIndexes, modelBatches, type FeatureTable } from '../data/table.js';
 import { ModelError } from './errors.js';
 import type { InferenceSession } from './onnx-session.js';
 import type { MemberPlan } from './signature-check.js';
@@ -47,21 +47,17 @@ export async function runMember(
   const fixedBatch = plan.fixedBatch;
   const batchRows = fixedBatch ?? balancedBatchRows(rows, options.batchRows ?? defaultBatchRows(width));
   const fill = options.fillMissing ?? null;
-  // float32 without a fill value feeds the table's batches as they are (views or the data module's reused buffer).
-  const needsCopy = plan.inputType !== 'float32' || fill !== null || fixedBatch !== null;
-  let buffer: InputArray | null = null;
+  // float32 without a fill value feeds the table's batches as they are (views, or the data module's reused
+  // buffer); any conversion gathers straight from the table into one buffer of the model's type.
+  const needsConversion = plan.inputType !== 'float32' || fill !== null || fixedBatch !== null;
+  const batches = needsConversion
+    ? convertedBatches(table, features, batchRows, fixedBatch ?? batchRows, fill, plan, context)
+    : modelBatches(table, features, batchRows);
 
-  for (const batch of modelBatches(table, features, batchRows)) {
+  for (const batch of batches) {
     const n = batch.rowEnd - batch.rowStart;
     const feedRows = fixedBatch ?? n;
-    let input: InputArray = batch.values;
-    if (needsCopy) {
-      buffer ??= allocate(plan.inputType, feedRows * width);
-      input = buffer.subarray(0, feedRows * width);
-      convertBatch(batch.values, input, fill, plan, features, table, batch.rowStart, context);
-      // A fixed-size input gets a padded last batch; the padding rows' outputs are dropped.
-      if (n < feedRows) input.fill(0, n * width);
-    }
+    const input: InputArray = batch.values;
     const tensor = new Tensor(plan.inputType, input, [feedRows, width]);
     let outputs;
     try {
@@ -77,10 +73,10 @@ export async function runMember(
 }
 
 /** Memory for one batch of input values: small beside the live table, large enough that few calls are made. */
-export const BATCH_BYTES = 32 * 1024 * 1024;
+export const BATCH_BYTES = 16 * 1024 * 1024;
 
 /**
- * Default rows per onnxruntime call: as many as fit in BATCH_BYTES of float32 (3,052 rows of 2,748 features; the
+ * Default rows per onnxruntime call: as many as fit in BATCH_BYTES of float32 (1,526 rows of 2,748 features; the
  * whole live file for a 42-feature model), and never fewer than the data module's default batch.
  */
 export function defaultBatchRows(width: number): number {
@@ -110,54 +106,59 @@ function allocate(type: MemberPlan['inputType'], size: number): InputArray {
   }
 }
 
-function convertBatch(
-  source: Float32Array,
-  target: InputArray,
+/**
+ * Batches in the model's input type, gathered from the table in one pass: missing values replaced by `fill`, int8
+ * values checked (int8 holds neither NaN nor fractions: refuse rather than feed a model trained on 0–4 integers
+ * the 0–1 floats of another file). A fixed-size input gets its last batch padded with zero rows, whose outputs
+ * are dropped.
+ */
+function* convertedBatches(
+  table: FeatureTable,
+  features: readonly string[],
+  batchRows: number,
+  feedRows: number,
   fill: number | null,
   plan: MemberPlan,
-  features: readonly string[],
-  table: FeatureTable,
-  rowStart: number,
   context: RunContext,
-): void {
-  if (plan.inputType !== 'int8') {
-    for (let i = 0; i < source.length; i++) {
-      const v = source[i];
-      target[i] = v !== v && fill !== null ? fill : v;
-    }
-    return;
-  }
-  // int8 holds neither NaN nor fractions: refuse rather than feed garbage (e.g. a 0–1 float file to a model
-  // trained on 0–4 integers).
-  const width = features.length;
-  for (let i = 0; i < source.length; i++) {
-    let v = source[i];
-    if (v !== v) {
-      if (fill === null) {
-        const where = describeCell(features, table, rowStart, i, width);
-        throw new ModelError(
-          context.model,
-          context.file,
-          `model input "${plan.inputName}" is int8, which cannot hold a missing value (${where}); set fill_missing in model.yml, e.g. fill_missing: 2`,
-        );
+): Generator<{ rowStart: number; rowEnd: number; values: InputArray }> {
+  const indexes = columnIndexes(table, features);
+  const width = indexes.length;
+  const tableWidth = table.columns.length;
+  const values = table.values;
+  const buffer = allocate(plan.inputType, feedRows * width);
+  const int8 = plan.inputType === 'int8';
+  for (let rowStart = 0; rowStart < table.rows; rowStart += batchRows) {
+    const rowEnd = Math.min(table.rows, rowStart + batchRows);
+    let o = 0;
+    for (let r = rowStart; r < rowEnd; r++) {
+      const base = r * tableWidth;
+      for (let k = 0; k < width; k++) {
+        let v = values[base + indexes[k]];
+        if (v !== v && fill !== null) v = fill;
+        if (int8 && !(Number.isInteger(v) && v >= -128 && v <= 127)) throw int8Error(v, features[k], table, r, plan, context, fill);
+        buffer[o++] = v;
       }
-      v = fill;
     }
-    if (!Number.isInteger(v) || v < -128 || v > 127) {
-      const where = describeCell(features, table, rowStart, i, width);
-      throw new ModelError(
-        context.model,
-        context.file,
-        `model input "${plan.inputName}" is int8, but ${where} is ${v}; the features are not on the integer scale the model was trained on`,
-      );
-    }
-    target[i] = v;
+    const fed = plan.fixedBatch ?? rowEnd - rowStart;
+    if (o < fed * width) buffer.fill(0, o, fed * width);
+    yield { rowStart, rowEnd, values: buffer.subarray(0, fed * width) };
   }
 }
 
-function describeCell(features: readonly string[], table: FeatureTable, rowStart: number, offset: number, width: number): string {
-  const row = rowStart + Math.floor(offset / width);
-  return `feature ${features[offset % width]} of row ${table.ids[row] ?? row}`;
+function int8Error(value: number, feature: string, table: FeatureTable, row: number, plan: MemberPlan, context: RunContext, fill: number | null): ModelError {
+  const where = `feature ${feature} of row ${table.ids[row] ?? row}`;
+  if (value !== value && fill === null) {
+    return new ModelError(
+      context.model,
+      context.file,
+      `model input "${plan.inputName}" is int8, which cannot hold a missing value (${where}); set fill_missing in model.yml, e.g. fill_missing: 2`,
+    );
+  }
+  return new ModelError(
+    context.model,
+    context.file,
+    `model input "${plan.inputName}" is int8, but ${where} is ${value}; the features are not on the integer scale the model was trained on`,
+  );
 }
 
 function readOutput(

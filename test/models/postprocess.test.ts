@@ -64,9 +64,9 @@ describe('balancedBatchRows', () => {
     assert.throws(() => balancedBatchRows(10, 0), /positive integer/);
   });
 
-  test('default batch: 32 MiB of float32 rows, at least 1,024 rows', () => {
-    assert.equal(defaultBatchRows(2748), 3052);
-    assert.equal(defaultBatchRows(42), 199_728);
+  test('default batch: 16 MiB of float32 rows, at least 1,024 rows', () => {
+    assert.equal(defaultBatchRows(2748), 1526);
+    assert.equal(defaultBatchRows(42), 99_864);
     assert.equal(defaultBatchRows(100_000), 1024);
   });
 });
