@@ -77,7 +77,7 @@ const FAULTS: FaultSpec[] = [
   { name: 'malformed body', proxy: 'malformed' },
 ];
 
-const BOUND_MS = 30_000;
+const BOUND_MS = 20_000;
 
 /** The full matrix takes minutes (the @actions clients sleep seconds between retries); npm test runs the fast part. */
 const FULL = process.env.RELIABILITY_FULL === '1';
