@@ -13,6 +13,7 @@ import { parquetHeader } from 'hyparquet/src/column.js';
 import { DEFAULT_PARSERS } from 'hyparquet/src/convert.js';
 import { decompressPage, readDataPage, readDataPageV2 } from 'hyparquet/src/datapage.js';
 import { readPlain } from 'hyparquet/src/plain.js';
+import { MAX_HYBRID_BIT_WIDTH, readHybrid } from './rle.js';
 
 /** hyparquet's ColumnDecoder (declared in its internal types, so taken from the function that uses it). */
 type ColumnDecoder = Parameters<typeof readDataPage>[2];
@@ -32,29 +33,146 @@ function asNumbers(values: DecodedArray): ArrayLike<number> {
 
 /**
  * Places one page's values into `out` from `offset`: a definition level below `maxDefinition` is a null (NaN);
- * dictionary-encoded pages hold indexes into `dictionary`. Returns the number of rows placed.
+ * dictionary-encoded pages hold indexes into `dictionary`.
  */
 function placePage(
   out: Float32Array,
   offset: number,
   rowCount: number,
-  definitionLevels: ArrayLike<number>,
+  definitionLevels: ArrayLike<number> | undefined,
   maxDefinition: number,
   values: ArrayLike<number>,
+  valueCount: number,
   dictionary: ArrayLike<number> | undefined,
 ): void {
-  const withNulls = definitionLevels.length > 0;
+  const withNulls = definitionLevels !== undefined && definitionLevels.length > 0;
   let k = 0;
   if (dictionary) {
+    const size = dictionary.length;
     for (let i = 0; i < rowCount; i++) {
-      out[offset + i] = withNulls && definitionLevels[i] !== maxDefinition ? NaN : dictionary[values[k++]];
+      if (withNulls && definitionLevels[i] !== maxDefinition) {
+        out[offset + i] = NaN;
+      } else {
+        const index = values[k++];
+        if (!(index < size)) throw new Error(`a value refers to entry ${index} of a ${size}-entry dictionary`);
+        out[offset + i] = dictionary[index];
+      }
     }
   } else {
     for (let i = 0; i < rowCount; i++) {
       out[offset + i] = withNulls && definitionLevels[i] !== maxDefinition ? NaN : values[k++];
     }
   }
-  if (k > values.length) throw new Error(`a page declares ${k} values but holds ${values.length}`);
+  if (k > valueCount) throw new Error(`a page declares ${k} values but holds ${valueCount}`);
+}
+
+/** Scratch for definition levels and dictionary indexes, reused page after page (decoding is synchronous). */
+let levelScratch = new Int32Array(0);
+let indexScratch = new Int32Array(0);
+
+function levelsFor(count: number): Int32Array {
+  if (levelScratch.length < count) levelScratch = new Int32Array(count);
+  return levelScratch;
+}
+
+function indexesFor(count: number): Int32Array {
+  if (indexScratch.length < count) indexScratch = new Int32Array(count);
+  return indexScratch;
+}
+
+interface DecodedPage {
+  rows: number;
+  definitionLevels: ArrayLike<number> | undefined;
+  values: ArrayLike<number>;
+  valueCount: number;
+  dictionaryEncoded: boolean;
+}
+
+type PageHeader = ReturnType<typeof parquetHeader>;
+
+/**
+ * The common case, decoded without per-page JS arrays: a flat column whose page is dictionary-encoded or PLAIN
+ * (what pyarrow, DuckDB and hyparquet-writer write for numeric columns). Returns undefined for anything else,
+ * which hyparquet's general page reader then handles.
+ */
+function decodePageFast(header: PageHeader, compressed: Uint8Array, decoder: ColumnDecoder, maxDefinition: number): DecodedPage | undefined {
+  const { codec, compressors, type } = decoder;
+  let rows: number;
+  let encoding: string;
+  let levels: Uint8Array;
+  let levelsStart = 0;
+  let levelsEnd = 0;
+  let values: Uint8Array;
+  let valuesStart = 0;
+  if (header.type === 'DATA_PAGE' && header.data_page_header) {
+    const daph = header.data_page_header;
+    if (maxDefinition > 0 && daph.definition_level_encoding !== 'RLE') return undefined;
+    rows = daph.num_values;
+    encoding = daph.encoding;
+    values = levels = decompressPage(compressed, header.uncompressed_page_size, codec, compressors);
+    if (maxDefinition > 0) {
+      if (levels.length < 4) throw new Error('a data page is too short for its definition levels');
+      levelsStart = 4;
+      levelsEnd = 4 + new DataView(levels.buffer, levels.byteOffset, levels.byteLength).getUint32(0, true);
+      valuesStart = levelsEnd;
+    }
+  } else if (header.type === 'DATA_PAGE_V2' && header.data_page_header_v2) {
+    const d2 = header.data_page_header_v2;
+    if (d2.repetition_levels_byte_length) return undefined;
+    rows = d2.num_rows;
+    encoding = d2.encoding;
+    levels = compressed;
+    levelsEnd = d2.definition_levels_byte_length;
+    const section = compressed.subarray(levelsEnd);
+    const size = header.uncompressed_page_size - levelsEnd;
+    values = d2.is_compressed !== false && size > 0 ? decompressPage(section, size, codec, compressors) : section;
+  } else {
+    return undefined;
+  }
+  const dictionaryEncoded = encoding === 'RLE_DICTIONARY' || encoding === 'PLAIN_DICTIONARY';
+  if (!dictionaryEncoded && encoding !== 'PLAIN') return undefined;
+  if (levelsEnd > levels.length || valuesStart > values.length) throw new Error('a page is shorter than its headers say');
+
+  let definitionLevels: Int32Array | undefined;
+  let valueCount = rows;
+  if (maxDefinition > 0) {
+    definitionLevels = levelsFor(rows);
+    readHybrid(levels, levelsStart, levelsEnd, 1, rows, definitionLevels);
+    valueCount = 0;
+    for (let i = 0; i < rows; i++) if (definitionLevels[i] === maxDefinition) valueCount++;
+    if (valueCount === rows) definitionLevels = undefined; // no nulls: placement needs no level checks
+  }
+  if (dictionaryEncoded) {
+    const bitWidth = values[valuesStart];
+    if (valueCount > 0 && (bitWidth === undefined || bitWidth > MAX_HYBRID_BIT_WIDTH)) return undefined;
+    const indexes = indexesFor(valueCount);
+    if (valueCount > 0) readHybrid(values, valuesStart + 1, values.length, bitWidth, valueCount, indexes);
+    return { rows, definitionLevels, values: indexes, valueCount, dictionaryEncoded };
+  }
+  const reader: DataReader = { view: new DataView(values.buffer, values.byteOffset, values.byteLength), offset: valuesStart };
+  const plain = asNumbers(readPlain(reader, type, valueCount, decoder.element.type_length));
+  return { rows, definitionLevels, values: plain, valueCount: plain.length, dictionaryEncoded };
+}
+
+/** Any other page, through hyparquet's general reader (other encodings, other level encodings). */
+function decodePageGeneral(header: PageHeader, compressed: Uint8Array, decoder: ColumnDecoder): DecodedPage {
+  let rows: number;
+  let encoding: string;
+  let decoded: { definitionLevels: ArrayLike<number> | undefined; dataPage: DecodedArray };
+  if (header.type === 'DATA_PAGE' && header.data_page_header) {
+    const daph = header.data_page_header;
+    rows = daph.num_values;
+    encoding = daph.encoding;
+    decoded = readDataPage(decompressPage(compressed, header.uncompressed_page_size, decoder.codec, decoder.compressors), daph, decoder);
+  } else if (header.type === 'DATA_PAGE_V2' && header.data_page_header_v2) {
+    rows = header.data_page_header_v2.num_rows;
+    encoding = header.data_page_header_v2.encoding;
+    decoded = readDataPageV2(compressed, header, decoder);
+  } else {
+    throw new Error(`unexpected page type ${header.type}`);
+  }
+  const values = asNumbers(decoded.dataPage);
+  return { rows, definitionLevels: decoded.definitionLevels, values, valueCount: values.length, dictionaryEncoded: encoding.endsWith('_DICTIONARY') };
 }
 
 /**
@@ -101,27 +219,12 @@ export function decodeNumericChunk(
       dictionary = asNumbers(readPlain({ view: new DataView(page.buffer, page.byteOffset, page.byteLength), offset: 0 }, meta.type, count, element.type_length));
       continue;
     }
-    let pageRows: number;
-    let encoding: string;
-    let decoded: { definitionLevels: ArrayLike<number> | undefined; dataPage: DecodedArray };
-    if (header.type === 'DATA_PAGE' && header.data_page_header) {
-      const daph = header.data_page_header;
-      pageRows = daph.num_values;
-      encoding = daph.encoding;
-      decoded = readDataPage(decompressPage(compressed, header.uncompressed_page_size, codec, compressors), daph, decoder);
-    } else if (header.type === 'DATA_PAGE_V2' && header.data_page_header_v2) {
-      pageRows = header.data_page_header_v2.num_rows;
-      encoding = header.data_page_header_v2.encoding;
-      decoded = readDataPageV2(compressed, header, decoder);
-    } else if (header.type === 'INDEX_PAGE') {
-      continue;
-    } else {
-      throw new Error(`unexpected page type ${header.type}`);
-    }
-    if (placed + pageRows > rows) throw new Error(`the pages hold more than the row group's ${rows} rows`);
-    const usesDictionary = encoding.endsWith('_DICTIONARY');
-    if (usesDictionary && !dictionary) throw new Error('a dictionary-encoded page comes without a dictionary page');
-    placePage(out, offset + placed, pageRows, decoded.definitionLevels ?? [], maxDefinition, asNumbers(decoded.dataPage), usesDictionary ? dictionary : undefined);
+    if (header.type === 'INDEX_PAGE') continue;
+    const page = decodePageFast(header, compressed, decoder, maxDefinition) ?? decodePageGeneral(header, compressed, decoder);
+    if (placed + page.rows > rows) throw new Error(`the pages hold more than the row group's ${rows} rows`);
+    if (page.dictionaryEncoded && !dictionary) throw new Error('a dictionary-encoded page comes without a dictionary page');
+    placePage(out, offset + placed, page.rows, page.definitionLevels, maxDefinition, page.values, page.valueCount, page.dictionaryEncoded ? dictionary : undefined);
+    const pageRows = page.rows;
     placed += pageRows;
   }
 }
