@@ -145,6 +145,7 @@ function render(results: ScenarioResult[]): string {
       growth: { heapMb: number; rssMb: number; handles: number; fds: number };
       rssSecondHalf: { from: number; to: number; mb: number };
       tmpLeft: string[];
+      tmpPerProcess: string[];
       node: string;
       ok: boolean;
       failures: string[];
@@ -160,9 +161,12 @@ function render(results: ScenarioResult[]): string {
       `Growth from run ${soak.samples.find((s) => s.run === 20)?.run ?? soak.samples[0].run} to run ${soak.samples[soak.samples.length - 1].run}: ` +
         `heap ${soak.growth.heapMb} MB, RSS ${soak.growth.rssMb} MB, active handles ${soak.growth.handles}, open file descriptors ` +
         `${soak.growth.fds}; RSS over the second half (run ${soak.rssSecondHalf.from} to ${soak.rssSecondHalf.to}): ${soak.rssSecondHalf.mb} MB; ` +
-        `temporary entries left behind: ${soak.tmpLeft.length}. (The temp folder is shared with other processes; its count is informative.)`,
+        `temporary entries left behind by the runs: ${soak.tmpLeft.length}` +
+        (soak.tmpPerProcess.length
+          ? `; left once per process by onnxruntime-node (not per run): ${soak.tmpPerProcess.map((entry) => `\`${entry}\``).join(', ')}.`
+          : '.'),
       '',
-      '| After run | RSS (MB) | Heap used (MB) | Active handles | Open fds | Entries in the temp folder |',
+      '| After run | RSS (MB) | Heap used (MB) | Active handles | Open fds | Entries in the (private) temp folder |',
       '| ---: | ---: | ---: | ---: | ---: | ---: |',
       ...soak.samples.map((s) => `| ${s.run} | ${s.rssMb} | ${s.heapMb} | ${s.handles} | ${s.fds} | ${s.tmpEntries} |`),
       '',

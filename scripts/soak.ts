@@ -13,7 +13,7 @@
  *   SOAK_RUNS=50 npm run soak          # fewer
  * Writes its figures to docs/reliability-soak.json (rendered by npm run reliability:report).
  */
-import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { filesUnder, MODELS, reliabilitySandbox, removeWorkspace, resetSandbox, ROOT_DIR, runRound, workspace } from '../test/reliability/kit.js';
@@ -49,6 +49,9 @@ function sample(run: number): Sample {
 }
 
 async function main(): Promise<void> {
+  // A private temp folder: what the runs leave there is theirs alone (the machine's /tmp is shared).
+  const privateTmp = mkdtempSync(join(tmpdir(), 'autopilot-soak-'));
+  process.env.TMPDIR = privateTmp;
   if (!gc) console.warn('soak: run with node --expose-gc for stable heap figures (npm run soak does).');
   const sandbox = await reliabilitySandbox();
   await sandbox.ready();
@@ -90,7 +93,12 @@ async function main(): Promise<void> {
     await sandbox.close();
   }
   const seconds = (performance.now() - started) / 1000;
-  const tmpLeft = readdirSync(tmpdir()).filter((entry) => !tmpBefore.has(entry) && entry.startsWith('autopilot-reliability-'));
+  // onnxruntime-node writes `.ses` and `mat-debug-<pid>.log` to the temp folder once per process (not per run): listed
+  // apart, so a file left per run still fails the soak.
+  const newEntries = readdirSync(tmpdir()).filter((entry) => !tmpBefore.has(entry));
+  const perProcess = newEntries.filter((entry) => entry === '.ses' || /^mat-debug-\d+\.log$/.test(entry));
+  const tmpLeft = newEntries.filter((entry) => !perProcess.includes(entry));
+  rmSync(privateTmp, { recursive: true, force: true });
 
   // Compare the first sample after warm-up (run 20) with the last.
   const base = samples.find((s) => s.run === SAMPLE_EVERY) ?? samples[0];
@@ -124,6 +132,7 @@ async function main(): Promise<void> {
     growth,
     rssSecondHalf: { from: half.run, to: last.run, mb: rssSecondHalf },
     tmpLeft,
+    tmpPerProcess: perProcess,
     node: process.version,
     failures,
     ok: failures.length === 0,
