@@ -23,6 +23,6 @@ var unsupported = unsupportedPlatformMessage();
 if (unsupported) {
   setFailed(unsupported);
 } else {
-  const { run } = await import("./chunks/main-PPCRJ4XP.js");
+  const { run } = await import("./chunks/main-4KKBFXOP.js");
   await run();
 }

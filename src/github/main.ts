@@ -39,7 +39,7 @@ export async function run(): Promise<void> {
       : null;
     annotateFailures(report, { sanitize });
     await writeJobSummary(report, { logger: reporter, issues: issues?.links, artifact, runUrl: runUrl || undefined, sanitize });
-    finish(report, settings);
+    finish(report, settings, sanitize);
   } catch (error) {
     core.setFailed(sanitize(error instanceof Error ? error.message : String(error)));
   }
@@ -72,11 +72,11 @@ async function syncIssues(report: RunReport, settings: ActionSettings, reporter:
 }
 
 /** fail-on-error decides whether failures fail the step; either way they were reported above. */
-function finish(report: RunReport, settings: ActionSettings): void {
+function finish(report: RunReport, settings: ActionSettings, sanitize: Sanitize): void {
   if (exitCodeFor(report) === 0) return;
   const failed = modelsWithStatus(report, 'failed');
   const what = report.error
-    ? `The run stopped before the models: ${report.error.message}`
+    ? `The run stopped before the models: ${sanitize(report.error.message)}`
     : `${failed.length} of ${report.models.length} models failed: ${failed.join(', ')}. See the job summary for each error.`;
   if (settings.failOnError) core.setFailed(what);
   else core.warning(`${what} (fail-on-error is false, so this step succeeds.)`);
