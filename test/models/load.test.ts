@@ -148,6 +148,25 @@ describe('manifest problems', () => {
   });
 });
 
+describe('output forms', () => {
+  test('output as a mapping {name, column}, and a per-member output whose problem names its field', async () => {
+    const mapping = await loadOne('outmap', `${GOOD}output: {name: probabilities, column: 0}\n`, { 'model.onnx': 'xgb_classifier.onnx' });
+    assert.ok(mapping.ok);
+    assert.deepEqual(mapping.model.members[0].plan.output, { name: 'probabilities', type: 'float32', column: 0, columns: 2 });
+
+    const member = await loadOne(
+      'outmember',
+      'dataset: v5.2\nfeatures: small\nonnx:\n  - {file: a.onnx}\n  - {file: b.onnx, output: "probabilities[5]"}\n',
+      { 'a.onnx': 'ridge.onnx', 'b.onnx': 'xgb_classifier.onnx' },
+    );
+    findIssue(errorsOf(member), 'onnx[1].output', /b\.onnx: output "probabilities" has 2 columns/);
+  });
+
+  test('fill_missing must be a number', async () => {
+    findIssue(errorsOf(await loadOne('fill', `${GOOD}fill_missing: middle\n`, { 'model.onnx': 'ridge.onnx' })), 'fill_missing', /must be the number fed to the model/);
+  });
+});
+
 describe('ONNX file problems', () => {
   test('a missing file names the file and lists the ONNX files that are there', async () => {
     const result = await loadOne('missing', 'dataset: v5.2\nfeatures: small\nonnx: modle.onnx\n', { 'model.onnx': 'ridge.onnx' });
