@@ -23,6 +23,6 @@ var unsupported = unsupportedPlatformMessage();
 if (unsupported) {
   setFailed(unsupported);
 } else {
-  const { run } = await import("./chunks/main-4KKBFXOP.js");
+  const { run } = await import("./chunks/main-HC4KM3JF.js");
   await run();
 }

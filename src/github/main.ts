@@ -38,7 +38,7 @@ export async function run(): Promise<void> {
       ? await uploadRunArtifacts({ report, reportPath: reportPath(settings.pipeline), runId, runAttempt: String(runAttempt), suffix: artifactSuffix(settings), logger: reporter })
       : null;
     annotateFailures(report, { sanitize });
-    await writeJobSummary(report, { logger: reporter, issues: issues?.links, artifact, runUrl: runUrl || undefined, sanitize });
+    await writeJobSummary(report, { logger: reporter, issues: issues?.links, runIssue: issues?.runIssue, artifact, runUrl: runUrl || undefined, sanitize });
     finish(report, settings, sanitize);
   } catch (error) {
     core.setFailed(sanitize(error instanceof Error ? error.message : String(error)));

@@ -110,7 +110,7 @@ async function runAction(inputs: Record<string, string> = {}): Promise<ActionRun
   // other line is what a user sees in the log.
   const logged = result.stdout.split('\n').filter((line) => !line.startsWith('::add-mask::'));
   const masks = result.stdout.split('\n').filter((line) => line.startsWith('::add-mask::'));
-  assert.ok(masks.includes(`::add-mask::${CANARY_SECRET}`), 'the secret key is masked');
+  assert.ok(masks.includes(`::add-mask::${env['INPUT_SECRET-KEY']}`), 'the secret key is masked');
   return { ...result, outputs, summary, allText: [logged.join('\n'), result.stderr, JSON.stringify(outputs), summary].join('\n') };
 }
 
@@ -223,6 +223,7 @@ describe('the committed action on a runner', { concurrency: false }, () => {
     assert.equal(issues[0].state, 'open');
     assert.match(issues[0].title, /example_gbt/);
     assert.ok(issues[0].labels.some((l) => l.name === 'numerai-autopilot'));
+    assert.ok(run.summary.includes(`#${issues[0].number}</a> (opened)`), 'the job summary links the issue');
     assertNoSecret(run);
   });
 
@@ -247,6 +248,7 @@ describe('the committed action on a runner', { concurrency: false }, () => {
     const issues = github.issues();
     assert.equal(issues.length, 1);
     assert.equal(issues[0].state, 'closed');
+    assert.ok(run.summary.includes(`#${issues[0].number}</a> (closed)`), 'the job summary says the issue was closed');
     assertNoSecret(run);
   });
 
@@ -281,6 +283,25 @@ describe('the committed action on a runner', { concurrency: false }, () => {
     } finally {
       sandbox.setRound('open', ROUND);
     }
+  });
+
+  it('keys Numerai refuses: the run stops before the models, with one issue about the run, closed once it works', async () => {
+    const issuesBefore = github.issues().length;
+    const wrongKey = 'WRONGSECRETKEY'.padEnd(64, 'Q');
+    const refused = await runAction({ 'secret-key': wrongKey });
+    assert.equal(refused.code, 1, explain(refused));
+    assert.ok(!refused.allText.includes('WRONGSECRETKEY'), 'the refused key is not logged');
+    for (const issue of github.issues()) assert.ok(!`${issue.title}\n${issue.body}`.includes('WRONGSECRETKEY'));
+    assert.match(refused.stdout, /::error::The run stopped before the models: /);
+    const runIssue = github.issues().slice(issuesBefore);
+    assert.equal(runIssue.length, 1, 'one issue about the run');
+    assert.equal(runIssue[0].state, 'open');
+
+    const fixed = await runAction();
+    assert.equal(fixed.code, 0, explain(fixed));
+    assert.deepEqual(list(fixed, 'skipped').sort(), MODELS);
+    assert.equal(github.issues().find((i) => i.number === runIssue[0].number)?.state, 'closed');
+    assertNoSecret(fixed);
   });
 
   it('the canary secret is in no artifact, issue or comment', () => {
