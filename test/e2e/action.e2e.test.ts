@@ -181,9 +181,10 @@ describe('the committed action on a runner', { concurrency: false }, () => {
   });
 
   it('second run in the round: skips every model and downloads nothing', async () => {
-    const before = { downloads: downloads(), uploads: uploads() };
+    const before = { downloads: downloads(), uploads: uploads(), restores: results.requestsTo('CacheService/GetCacheEntryDownloadURL').length };
     const run = await runAction();
     assert.equal(run.code, 0, explain(run));
+    assert.equal(results.requestsTo('CacheService/GetCacheEntryDownloadURL').length, before.restores, 'nothing pending, so not even the cache is asked');
     assert.deepEqual(list(run, 'skipped').sort(), MODELS);
     assert.deepEqual(list(run, 'submitted'), []);
     assert.equal(downloads(), before.downloads, 'no dataset download');
