@@ -88,9 +88,16 @@ const HANGS_MID_BODY =
   'BUG src/github/cache-store.ts (restore/save) and src/github/artifacts.ts (uploadRunArtifacts): no deadline around the ' +
   '@actions/cache and @actions/artifact calls. Their Twirp client (@actions/http-client 4, readBody) never settles when ' +
   'the connection is cut mid-body, so the action hangs until the job times out (6 h by default)';
-const KNOWN_BUGS: Record<string, string> = Object.fromEntries(
-  STEPS.filter((step) => step.route.includes('Service/')).map((step) => [`${step.route}|reset mid-body`, HANGS_MID_BODY]),
-);
+const HANGS_NO_TIMEOUT =
+  'BUG src/github/cache-store.ts, src/github/artifacts.ts, src/github/rest-client.ts: no timeout or deadline on the ' +
+  'GitHub-side calls. @actions/http-client (cache and artifact Twirp services), the cache\'s blob upload and Octokit set ' +
+  'no request timeout, so a service that accepts the connection and never answers stalls the action until the job ' +
+  'times out (6 h by default). Fix: race each cache restore/save, the artifact upload and the issue sync against a ' +
+  'deadline (e.g. 2 min) and turn its expiry into the usual warning; pass request.timeout / an AbortSignal to Octokit';
+const KNOWN_BUGS: Record<string, string> = Object.fromEntries([
+  ...STEPS.filter((step) => step.route.includes('Service/')).map((step) => [`${step.route}|reset mid-body`, HANGS_MID_BODY]),
+  ...STEPS.map((step) => [`${step.route}|hang (timeout)`, HANGS_NO_TIMEOUT]),
+]);
 
 function resultsRoute(method: string, path: string): string {
   if (path.startsWith(TWIRP)) return path.slice(TWIRP.length);
