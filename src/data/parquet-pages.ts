@@ -83,7 +83,8 @@ function indexesFor(count: number): Int32Array {
 interface DecodedPage {
   rows: number;
   definitionLevels: ArrayLike<number> | undefined;
-  values: ArrayLike<number>;
+  /** Dictionary indexes (Int32Array) or the values themselves, as hyparquet's readPlain returns them. */
+  values: DecodedArray;
   valueCount: number;
   dictionaryEncoded: boolean;
 }
@@ -150,7 +151,7 @@ function decodePageFast(header: PageHeader, compressed: Uint8Array, decoder: Col
     return { rows, definitionLevels, values: indexes, valueCount, dictionaryEncoded };
   }
   const reader: DataReader = { view: new DataView(values.buffer, values.byteOffset, values.byteLength), offset: valuesStart };
-  const plain = asNumbers(readPlain(reader, type, valueCount, decoder.element.type_length));
+  const plain = readPlain(reader, type, valueCount, decoder.element.type_length);
   return { rows, definitionLevels, values: plain, valueCount: plain.length, dictionaryEncoded };
 }
 
@@ -171,23 +172,30 @@ function decodePageGeneral(header: PageHeader, compressed: Uint8Array, decoder: 
   } else {
     throw new Error(`unexpected page type ${header.type}`);
   }
-  const values = asNumbers(decoded.dataPage);
+  const values = decoded.dataPage;
   return { rows, definitionLevels: decoded.definitionLevels, values, valueCount: values.length, dictionaryEncoded: encoding.endsWith('_DICTIONARY') };
 }
 
+export interface ChunkColumn {
+  name: string;
+  element: SchemaElement;
+  schemaPath: SchemaTree[];
+}
+
 /**
- * Decodes the column chunk in `bytes` (all its pages) into out[offset … offset + rows). Throws on anything that
- * does not add up — an unknown page type, a chunk that ends early, more values than rows — so a damaged file can
- * never become a silently partial table.
+ * Walks the pages of the column chunk in `bytes` until `rows` rows are seen: the dictionary page goes to
+ * `onDictionary` (raw, as readPlain returns it), each data page to `onPage` with the row it starts at. Throws on
+ * anything that does not add up — an unknown page type, a chunk that ends early, more values than rows — so a
+ * damaged file can never become a silently partial table.
  */
-export function decodeNumericChunk(
+function walkChunk(
   bytes: Uint8Array,
-  column: NumericColumn,
+  column: ChunkColumn,
   meta: ColumnMetaData,
   compressors: Compressors,
   rows: number,
-  out: Float32Array,
-  offset: number,
+  onDictionary: (values: DecodedArray) => void,
+  onPage: (page: DecodedPage, rowStart: number, maxDefinition: number) => void,
 ): void {
   const { element, schemaPath } = column;
   const codec: CompressionCodec = meta.codec;
@@ -202,7 +210,7 @@ export function decodeNumericChunk(
   };
   const maxDefinition = element.repetition_type === 'REQUIRED' ? 0 : 1;
   const reader: DataReader = { view: new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength), offset: 0 };
-  let dictionary: ArrayLike<number> | undefined;
+  let hasDictionary = false;
   let placed = 0;
 
   while (placed < rows) {
@@ -216,15 +224,94 @@ export function decodeNumericChunk(
     if (header.type === 'DICTIONARY_PAGE') {
       const count = header.dictionary_page_header?.num_values ?? 0;
       const page = decompressPage(compressed, header.uncompressed_page_size, codec, compressors);
-      dictionary = asNumbers(readPlain({ view: new DataView(page.buffer, page.byteOffset, page.byteLength), offset: 0 }, meta.type, count, element.type_length));
+      onDictionary(readPlain({ view: new DataView(page.buffer, page.byteOffset, page.byteLength), offset: 0 }, meta.type, count, element.type_length));
+      hasDictionary = true;
       continue;
     }
     if (header.type === 'INDEX_PAGE') continue;
     const page = decodePageFast(header, compressed, decoder, maxDefinition) ?? decodePageGeneral(header, compressed, decoder);
     if (placed + page.rows > rows) throw new Error(`the pages hold more than the row group's ${rows} rows`);
-    if (page.dictionaryEncoded && !dictionary) throw new Error('a dictionary-encoded page comes without a dictionary page');
-    placePage(out, offset + placed, page.rows, page.definitionLevels, maxDefinition, page.values, page.valueCount, page.dictionaryEncoded ? dictionary : undefined);
-    const pageRows = page.rows;
-    placed += pageRows;
+    if (page.dictionaryEncoded && !hasDictionary) throw new Error('a dictionary-encoded page comes without a dictionary page');
+    onPage(page, placed, maxDefinition);
+    placed += page.rows;
   }
+}
+
+/** Decodes a numeric column chunk into out[offset … offset + rows); nulls become NaN. */
+export function decodeNumericChunk(
+  bytes: Uint8Array,
+  column: NumericColumn,
+  meta: ColumnMetaData,
+  compressors: Compressors,
+  rows: number,
+  out: Float32Array,
+  offset: number,
+): void {
+  let dictionary: ArrayLike<number> | undefined;
+  walkChunk(
+    bytes,
+    column,
+    meta,
+    compressors,
+    rows,
+    (values) => {
+      dictionary = asNumbers(values);
+    },
+    (page, rowStart, maxDefinition) => {
+      const values = page.dictionaryEncoded ? (page.values as ArrayLike<number>) : asNumbers(page.values);
+      placePage(out, offset + rowStart, page.rows, page.definitionLevels, maxDefinition, values, page.valueCount, page.dictionaryEncoded ? dictionary : undefined);
+    },
+  );
+}
+
+const utf8 = new TextDecoder();
+
+function asString(value: unknown): string {
+  if (typeof value === 'string') return value;
+  if (value instanceof Uint8Array) return utf8.decode(value);
+  throw new Error(`expected a string value, got ${typeof value}`);
+}
+
+/**
+ * Decodes a string (BYTE_ARRAY) column chunk — the row ids — into out[offset … offset + rows). A null is refused:
+ * every live row needs its id.
+ */
+export function decodeStringChunk(
+  bytes: Uint8Array,
+  column: ChunkColumn,
+  meta: ColumnMetaData,
+  compressors: Compressors,
+  rows: number,
+  out: string[],
+  offset: number,
+): void {
+  let dictionary: string[] = [];
+  walkChunk(
+    bytes,
+    column,
+    meta,
+    compressors,
+    rows,
+    (values) => {
+      dictionary = Array.from(values as ArrayLike<unknown>, asString);
+    },
+    (page, rowStart, maxDefinition) => {
+      if (page.valueCount !== page.rows) {
+        const levels = page.definitionLevels ?? [];
+        let i = 0;
+        while (i < page.rows && levels[i] === maxDefinition) i++;
+        throw new Error(`row ${offset + rowStart + i} has no value`);
+      }
+      const values = page.values as ArrayLike<unknown>;
+      for (let i = 0; i < page.rows; i++) {
+        if (page.dictionaryEncoded) {
+          const index = values[i] as number;
+          if (!(index < dictionary.length)) throw new Error(`a value refers to entry ${index} of a ${dictionary.length}-entry dictionary`);
+          out[offset + rowStart + i] = dictionary[index];
+        } else {
+          out[offset + rowStart + i] = asString(values[i]);
+        }
+      }
+    },
+  );
 }

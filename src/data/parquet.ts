@@ -9,10 +9,10 @@
  * whatever the file's width or length.
  */
 import { open, type FileHandle } from 'node:fs/promises';
-import { asyncBufferFromFile, parquetMetadataAsync, parquetRead, parquetSchema } from 'hyparquet';
+import { asyncBufferFromFile, parquetMetadataAsync, parquetSchema } from 'hyparquet';
 import type { AsyncBuffer, ColumnMetaData, FileMetaData, SchemaElement } from 'hyparquet';
 import { compressors } from 'hyparquet-compressors';
-import { decodeNumericChunk, type NumericColumn } from './parquet-pages.js';
+import { decodeNumericChunk, decodeStringChunk, type ChunkColumn, type NumericColumn } from './parquet-pages.js';
 import { DataError, listNames, messageOf } from './errors.js';
 import type { FeatureTable } from './table.js';
 
@@ -169,27 +169,6 @@ function transposeInto(values: Float32Array, width: number, rowStart: number, ta
   }
 }
 
-async function readIds(path: string, file: AsyncBuffer, metadata: FileMetaData, idColumn: string, rows: number): Promise<string[]> {
-  const ids = new Array<string>(rows);
-  let delivered = 0;
-  await parquetRead({
-    file,
-    metadata,
-    compressors,
-    columns: [idColumn],
-    onChunk: ({ columnData, rowStart }) => {
-      for (let i = 0; i < columnData.length; i++) {
-        const id: unknown = columnData[i];
-        if (typeof id !== 'string' || id === '') throw new DataError(path, `row ${rowStart + i} has no id in column "${idColumn}"`);
-        ids[rowStart + i] = id;
-      }
-      delivered += columnData.length;
-    },
-  });
-  if (delivered !== rows) throw new DataError(path, `the file declares ${rows} rows but its id column "${idColumn}" holds ${delivered}`);
-  return ids;
-}
-
 /**
  * Reads `columns` (and the id column) of a parquet file into a FeatureTable, columns in the requested order
  * (duplicates dropped). Throws DataError for a missing, empty, truncated or corrupt file, for missing columns (all
@@ -212,10 +191,11 @@ export async function readParquetTable(path: string, columns: readonly string[],
     return { name, element: leaf.element, schemaPath: [tree, leaf] };
   });
 
-  let ids: string[];
+  const idLeaf = children.get(idColumn)!;
+  const idSchema: ChunkColumn = { name: idColumn, element: idLeaf.element, schemaPath: [tree, idLeaf] };
+  const ids = new Array<string>(rows);
   const handle = await open(path, 'r');
   try {
-    ids = await readIds(path, file, metadata, idColumn, rows);
     let scratch = new Float32Array(0);
     let groupStart = 0;
     for (const [g, group] of metadata.row_groups.entries()) {
@@ -223,6 +203,17 @@ export async function readParquetTable(path: string, columns: readonly string[],
       const chunks = new Map<string, ColumnMetaData>();
       for (const chunk of group.columns) {
         if (chunk.meta_data && !chunk.file_path) chunks.set(chunk.meta_data.path_in_schema[0], chunk.meta_data);
+      }
+      const idMeta = chunks.get(idColumn);
+      if (!idMeta) throw new DataError(path, `row group ${g} has no data for the id column "${idColumn}"`, { columns: [idColumn] });
+      const [idBytes] = await readRanges(handle, file.byteLength, [chunkRange(idMeta)]);
+      try {
+        decodeStringChunk(idBytes, idSchema, idMeta, compressors, groupRows, ids, groupStart);
+      } catch (error) {
+        throw new DataError(path, `the id column "${idColumn}" could not be decoded (row group ${g}): ${messageOf(error)}`, {
+          cause: error,
+          columns: [idColumn],
+        });
       }
       const metas = numericColumns.map((column) => {
         const meta = chunks.get(column.name);

@@ -154,6 +154,18 @@ describe('readParquetTable', () => {
     assertMatchesRecords(table, expected);
   });
 
+  test('a row without an id is a DataError naming the row', async () => {
+    const file = path.join(dir, 'null-id.parquet');
+    parquetWriteFile({
+      filename: file,
+      columnData: [
+        { name: 'feature_a', data: [1, 2, 3], type: 'INT32' },
+        { name: 'id', data: ['n1', null, 'n3'], type: 'STRING' },
+      ],
+    });
+    await expectDataError(readParquetTable(file, ['feature_a']), /id column "id" could not be decoded \(row group 0\): row 1 has no value/, file);
+  });
+
   test('names every missing column, and the id column when it is missing', async () => {
     const error = await expectDataError(
       readParquetTable(dataset.livePath, [dataset.featureNames[0], 'feature_nope_one', 'feature_nope_two']),
