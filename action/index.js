@@ -23,6 +23,11 @@ var unsupported = unsupportedPlatformMessage();
 if (unsupported) {
   setFailed(unsupported);
 } else {
-  const { run } = await import("./chunks/main-HC4KM3JF.js");
-  await run();
+  let main;
+  try {
+    main = await import("./chunks/main-H7A4SWTM.js");
+  } catch (error) {
+    setFailed(`The action could not load its code from action/: ${error instanceof Error ? error.message : String(error)}`);
+  }
+  await main?.run();
 }

@@ -9,6 +9,12 @@ const unsupported = unsupportedPlatformMessage();
 if (unsupported) {
   core.setFailed(unsupported);
 } else {
-  const { run } = await import('./main.js');
-  await run();
+  // run() reports its own failures; this catches a bundle that cannot even load (e.g. a damaged action/ folder).
+  let main: { run(): Promise<void> } | undefined;
+  try {
+    main = await import('./main.js');
+  } catch (error) {
+    core.setFailed(`The action could not load its code from action/: ${error instanceof Error ? error.message : String(error)}`);
+  }
+  await main?.run();
 }
