@@ -25,9 +25,10 @@ if (unsupported) {
 } else {
   let main;
   try {
-    main = await import("./chunks/main-H7A4SWTM.js");
+    main = await import("./chunks/main-WY7F64FW.js");
   } catch (error) {
     setFailed(`The action could not load its code from action/: ${error instanceof Error ? error.message : String(error)}`);
   }
   await main?.run();
+  process.exit();
 }

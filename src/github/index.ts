@@ -17,4 +17,7 @@ if (unsupported) {
     core.setFailed(`The action could not load its code from action/: ${error instanceof Error ? error.message : String(error)}`);
   }
   await main?.run();
+  // A GitHub-side request abandoned at its deadline may still hold a socket open; the step is over, so end the
+  // process rather than wait for it (actions/cache's save step does the same for stalled uploads).
+  process.exit();
 }

@@ -32,16 +32,42 @@ export async function run(): Promise<void> {
     const report = await runPipeline(settings.pipeline, { numerai, store, clock: systemClock, reporter });
 
     setOutputs(report, settings);
-    const issues = await syncIssues(report, settings, reporter, sanitize);
+    const issues = await withDeadline('Updating the failure issues', syncIssues(report, settings, reporter, sanitize), reporter);
     const { runId, runAttempt, runUrl } = settings.runner;
     const artifact = settings.uploadArtifacts
-      ? await uploadRunArtifacts({ report, reportPath: reportPath(settings.pipeline), runId, runAttempt: String(runAttempt), suffix: artifactSuffix(settings), logger: reporter })
+      ? await withDeadline(
+          'Uploading the artifact',
+          uploadRunArtifacts({ report, reportPath: reportPath(settings.pipeline), runId, runAttempt: String(runAttempt), suffix: artifactSuffix(settings), logger: reporter }),
+          reporter,
+        )
       : null;
     annotateFailures(report, { sanitize });
     await writeJobSummary(report, { logger: reporter, issues: issues?.links, runIssue: issues?.runIssue, artifact, runUrl: runUrl || undefined, sanitize });
     finish(report, settings, sanitize);
   } catch (error) {
     core.setFailed(sanitize(error instanceof Error ? error.message : String(error)));
+  }
+}
+
+/**
+ * The GitHub-side clients (@actions/artifact, Octokit) set no request timeout: a service that accepts the
+ * connection and never answers would hold the job until its 6-hour limit, long after the submissions were done.
+ */
+export const REPORTING_DEADLINE_MS = 120_000;
+
+/** `work`'s result, or null with a warning when it has not settled within the deadline (the run goes on). */
+export async function withDeadline<T>(what: string, work: Promise<T>, reporter: Reporter, deadlineMs = REPORTING_DEADLINE_MS): Promise<T | null> {
+  let timer: NodeJS.Timeout | undefined;
+  const expired = new Promise<null>((resolve) => {
+    timer = setTimeout(() => {
+      reporter.log('warning', `${what} did not finish within ${Math.round(deadlineMs / 1000)} s; going on without it. The submissions are not affected.`);
+      resolve(null);
+    }, deadlineMs);
+  });
+  try {
+    return await Promise.race([work, expired]);
+  } finally {
+    clearTimeout(timer);
   }
 }
 
