@@ -1,12 +1,14 @@
 /**
- * Decodes one flat numeric column chunk straight into a Float32Array, page by page.
+ * Decodes one flat column chunk, page by page: numeric columns straight into a Float32Array (nulls as NaN), the
+ * id column into strings.
  *
- * Why not parquetRead for the features: for a nullable (OPTIONAL) column, parquetRead turns each page into a JS
- * array with `null`s (assembleLists) and keeps every chunk alive until the whole call ends. On a 2,748-column live
- * file that was half the read time (assembly + garbage collection) and 8 bytes of JS array per 4-byte float. Here
- * hyparquet's own page-level functions (page header, decompression, definition levels, dictionary indices, plain
- * values) still do the parquet work; only the last step — placing values and NaNs — writes into our typed array.
- * These modules are public subpath exports of hyparquet (`hyparquet/src/*.js`).
+ * Why not parquetRead: for a nullable (OPTIONAL) column, parquetRead turns each page into a JS array with `null`s
+ * (assembleLists) and keeps every chunk alive until the whole call ends. On a 2,748-column live file that was half
+ * the read time (assembly + garbage collection) and 8 bytes of JS array per 4-byte float. Here hyparquet's own
+ * page-level functions (page headers, decompression, plain values, and its general page reader for the less
+ * common encodings) still do the parquet work; definition levels and dictionary indexes of the common pages are
+ * decoded into reused Int32Arrays (rle.ts), and values are placed directly into the caller's arrays. These
+ * modules are public subpath exports of hyparquet (`hyparquet/src/*.js`).
  */
 import type { ColumnMetaData, CompressionCodec, Compressors, DataReader, DecodedArray, SchemaElement, SchemaTree } from 'hyparquet';
 import { parquetHeader } from 'hyparquet/src/column.js';
@@ -18,12 +20,15 @@ import { MAX_HYBRID_BIT_WIDTH, readHybrid } from './rle.js';
 /** hyparquet's ColumnDecoder (declared in its internal types, so taken from the function that uses it). */
 type ColumnDecoder = Parameters<typeof readDataPage>[2];
 
-export interface NumericColumn {
+/** A top-level column as hyparquet's page functions need it. */
+export interface ChunkColumn {
   name: string;
   element: SchemaElement;
   /** Root → leaf schema path (length 2 for a top-level column). */
   schemaPath: SchemaTree[];
 }
+
+export type NumericColumn = ChunkColumn;
 
 /** Values as plain numbers: INT64 pages and dictionaries arrive as BigInt64Array. */
 function asNumbers(values: DecodedArray): ArrayLike<number> {
@@ -174,12 +179,6 @@ function decodePageGeneral(header: PageHeader, compressed: Uint8Array, decoder: 
   }
   const values = decoded.dataPage;
   return { rows, definitionLevels: decoded.definitionLevels, values, valueCount: values.length, dictionaryEncoded: encoding.endsWith('_DICTIONARY') };
-}
-
-export interface ChunkColumn {
-  name: string;
-  element: SchemaElement;
-  schemaPath: SchemaTree[];
 }
 
 /**
