@@ -18,6 +18,7 @@ import { readLiveTable } from '../src/data/live-file.js';
 import { columnIndexes, copyRows } from '../src/data/table.js';
 import { loadModels, openModel, resolveFeatures, type LoadedModel } from '../src/models/index.js';
 import { openSession } from '../src/models/onnx-session.js';
+import { peakRssBytes } from './lib/peak-rss.js';
 import type { Benchmark, Figure } from './run.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -134,19 +135,7 @@ export async function predictStage(args: StageArgs): Promise<StageResult> {
     if (predictions.length !== table.rows) throw new Error(`${model.name}: ${predictions.length} predictions for ${table.rows} rows`);
   }
   const predictMs = performance.now() - start;
-  return { peakRssMB: await peakRssMB(), rows: table.rows, columns: table.columns.length, readMs, predictMs, models: loaded.map((l) => l.model.name) };
-}
-
-/**
- * This process's own peak RSS: VmHWM of /proc/self/status. `process.resourceUsage().maxRSS` is not usable in a
- * forked child on Linux: the kernel carries the pre-exec high-water mark over exec, so a child of a large parent
- * reports the parent's size. Falls back to maxRSS where /proc is missing.
- */
-async function peakRssMB(): Promise<number> {
-  const { readFile } = await import('node:fs/promises');
-  const status = await readFile('/proc/self/status', 'utf8').catch(() => '');
-  const match = /^VmHWM:\s+(\d+) kB/m.exec(status);
-  return match ? (Number(match[1]) * 1024) / 1e6 : (process.resourceUsage().maxRSS * 1024) / 1e6;
+  return { peakRssMB: peakRssBytes() / 1e6, rows: table.rows, columns: table.columns.length, readMs, predictMs, models: loaded.map((l) => l.model.name) };
 }
 
 const benchmark: Benchmark = {
