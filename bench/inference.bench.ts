@@ -107,7 +107,7 @@ interface StageArgs {
 }
 
 export interface StageResult {
-  /** Peak RSS of this process in MB, from /proc (see peakRssMB). */
+  /** Peak RSS of this process in MB (see lib/peak-rss.ts). */
   peakRssMB: number;
   rows: number;
   columns: number;
