@@ -110,6 +110,9 @@ function restRoute(method: string, path: string): string {
   return `${method} ${path}`;
 }
 
+/** Servers of cells that are still running (a hung client keeps its cell from cleaning up): closed after the suite. */
+const openServers = new Set<{ close(): Promise<void> }>();
+
 describe('GitHub fault matrix', { concurrency: false }, () => {
   let sandbox: Sandbox;
   let reference: Map<string, Buffer>;
@@ -122,7 +125,11 @@ describe('GitHub fault matrix', { concurrency: false }, () => {
     reference = referenceFiles(ws);
     removeWorkspace(ws);
   });
-  after(() => sandbox.close());
+  after(async () => {
+    // Closing a hung cell's servers cuts its connections, so its client fails and the cell finishes.
+    await Promise.all([...openServers].map((server) => server.close()));
+    await sandbox.close();
+  });
 
   for (const step of STEPS) {
     for (const spec of FAULTS) {
@@ -150,6 +157,8 @@ describe('GitHub fault matrix', { concurrency: false }, () => {
     const github = await GitHubRestEmulator.start({ owner: OWNER, repo: REPO });
     const resultsProxy = await FaultProxy.start(results.url, resultsRoute);
     const restProxy = await FaultProxy.start(github.apiUrl, restRoute);
+    const servers = [resultsProxy, restProxy, results, github];
+    for (const server of servers) openServers.add(server);
     const ws = workspace();
     const runnerTemp = join(ws.root, 'runner-temp');
     mkdirSync(runnerTemp);
@@ -236,7 +245,8 @@ describe('GitHub fault matrix', { concurrency: false }, () => {
     } finally {
       restoreEnv();
       removeWorkspace(ws);
-      await Promise.all([resultsProxy.close(), restProxy.close(), results.close(), github.close()]);
+      await Promise.all(servers.map((server) => server.close()));
+      for (const server of servers) openServers.delete(server);
     }
   }
 });
