@@ -10,7 +10,7 @@
  */
 import { createHash, createHmac, randomBytes } from 'node:crypto';
 import type http from 'node:http';
-import { FaultTable, LoopbackServer, parseJson, readBody, type Fault, type RecordedRequest } from './http-kit.js';
+import { Emulator, parseJson, readBody, type RecordedRequest } from './http-kit.js';
 import { readZip, type ZipEntry } from './zip.js';
 
 const TWIRP_PREFIX = '/twirp/github.actions.results.api.v1.';
@@ -62,11 +62,9 @@ class TwirpError extends Error {
   }
 }
 
-export class ActionsResultsEmulator {
-  readonly requests: RecordedRequest[] = [];
-  readonly faults = new FaultTable();
+/** Fault routes: "CacheService/<Method>", "ArtifactService/<Method>", "blob.put", "blob.get" or "*". */
+export class ActionsResultsEmulator extends Emulator {
   readonly runtimeToken: string;
-  private readonly server: LoopbackServer;
   private readonly signingKey = randomBytes(32);
   private readonly cache: (CacheEntry & { blob: string; order: number })[] = [];
   private readonly artifactList: (StoredArtifact & { blob: string; order: number })[] = [];
@@ -75,8 +73,8 @@ export class ActionsResultsEmulator {
   private order = 0;
 
   private constructor(readonly options: Required<EmulatorOptions>) {
+    super();
     this.runtimeToken = fakeRuntimeToken(options.workflowRunBackendId, options.workflowJobRunBackendId);
-    this.server = new LoopbackServer((req, res) => this.handle(req, res));
   }
 
   static async start(options: EmulatorOptions = {}): Promise<ActionsResultsEmulator> {
@@ -116,28 +114,6 @@ export class ActionsResultsEmulator {
     };
   }
 
-  /** Serve `fault` on a route: "CacheService/<Method>", "ArtifactService/<Method>", "blob.put", "blob.get" or "*". */
-  fault(route: string, fault: Fault): void {
-    this.faults.add(route, fault);
-  }
-
-  /** Stop listening (clients get ECONNREFUSED) until `up()`. */
-  down(): Promise<void> {
-    return this.server.down();
-  }
-
-  up(): Promise<void> {
-    return this.server.up();
-  }
-
-  close(): Promise<void> {
-    return this.server.close();
-  }
-
-  requestsTo(route: string): RecordedRequest[] {
-    return this.requests.filter((r) => r.route === route);
-  }
-
   cacheEntries(): CacheEntry[] {
     return this.cache.map(({ id, key, version, finalized, sizeBytes }) => ({ id, key, version, finalized, sizeBytes }));
   }
@@ -160,7 +136,7 @@ export class ActionsResultsEmulator {
     return readZip(content);
   }
 
-  private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+  protected async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://emulator');
     const body = await readBody(req);
     const isBlob = url.pathname.startsWith(BLOB_ACCOUNT);

@@ -7,7 +7,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import type http from 'node:http';
-import { FaultTable, LoopbackServer, parseJson, readBody, type Fault, type RecordedRequest } from './http-kit.js';
+import { Emulator, parseJson, readBody, type RecordedRequest } from './http-kit.js';
 
 export type TokenMode = 'write' | 'read';
 
@@ -69,13 +69,10 @@ class HttpError extends Error {
   }
 }
 
-export class GitHubRestEmulator {
-  readonly requests: RecordedRequest[] = [];
-  readonly faults = new FaultTable();
+export class GitHubRestEmulator extends Emulator {
   readonly owner: string;
   readonly repo: string;
   private readonly tokens: Record<string, TokenMode>;
-  private readonly server: LoopbackServer;
   private readonly issueList: Issue[] = [];
   private readonly commentList: Comment[] = [];
   private readonly labelList: Label[] = [];
@@ -83,10 +80,10 @@ export class GitHubRestEmulator {
   private clock = Date.UTC(2026, 10, 28, 13, 0, 0);
 
   private constructor(options: GitHubRestOptions) {
+    super();
     this.owner = options.owner ?? 'octo';
     this.repo = options.repo ?? 'numerai-models';
     this.tokens = options.tokens ?? { [WRITE_TOKEN]: 'write', [READ_TOKEN]: 'read' };
-    this.server = new LoopbackServer((req, res) => this.handle(req, res));
   }
 
   static async start(options: GitHubRestOptions = {}): Promise<GitHubRestEmulator> {
@@ -98,26 +95,6 @@ export class GitHubRestEmulator {
   /** The value for GITHUB_API_URL / Octokit's baseUrl. */
   get apiUrl(): string {
     return this.server.origin;
-  }
-
-  fault(route: string, fault: Fault): void {
-    this.faults.add(route, fault);
-  }
-
-  down(): Promise<void> {
-    return this.server.down();
-  }
-
-  up(): Promise<void> {
-    return this.server.up();
-  }
-
-  close(): Promise<void> {
-    return this.server.close();
-  }
-
-  requestsTo(route: string): RecordedRequest[] {
-    return this.requests.filter((r) => r.route === route);
   }
 
   /** Requests that change something (anything but GET/HEAD). */
@@ -148,7 +125,7 @@ export class GitHubRestEmulator {
     return structuredClone(issue);
   }
 
-  private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+  protected async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', this.apiUrl);
     const method = req.method ?? 'GET';
     const raw = await readBody(req);

@@ -143,3 +143,37 @@ export class LoopbackServer {
     await this.down();
   }
 }
+
+/**
+ * What every emulator offers a test: the requests it served, per-route fault injection, and an outage switch.
+ * Subclasses route requests in `handle`; this class owns the server that calls it.
+ */
+export abstract class Emulator {
+  readonly requests: RecordedRequest[] = [];
+  readonly faults = new FaultTable();
+  protected readonly server = new LoopbackServer((req, res) => this.handle(req, res));
+
+  protected abstract handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void>;
+
+  /** Serve `fault` on a route (the subclass documents its route names; "*" matches every route). */
+  fault(route: string, fault: Fault): void {
+    this.faults.add(route, fault);
+  }
+
+  /** Stop listening (clients get ECONNREFUSED) until `up()`. */
+  down(): Promise<void> {
+    return this.server.down();
+  }
+
+  up(): Promise<void> {
+    return this.server.up();
+  }
+
+  close(): Promise<void> {
+    return this.server.close();
+  }
+
+  requestsTo(route: string): RecordedRequest[] {
+    return this.requests.filter((r) => r.route === route);
+  }
+}
