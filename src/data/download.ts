@@ -16,7 +16,7 @@
 import { mkdir, open, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 
-import { describeFailure, displayUrl, snippet } from '../numerai/redact.js';
+import { describeFailure, displayUrl, snippet, type Redactor } from '../numerai/redact.js';
 import { backoffDelay, parseRetryAfter, resolveRetryPolicy, type RetryPolicy } from '../numerai/retry.js';
 
 export interface DownloadOptions extends Partial<RetryPolicy> {
@@ -28,6 +28,11 @@ export interface DownloadOptions extends Partial<RetryPolicy> {
   totalTimeoutMs?: number;
   /** Told about every retry. */
   onRetry?: (event: { attempt: number; delayMs: number; error: DownloadError }) => void;
+  /**
+   * Applied to every text from the network (an error body, a failure's cause) before it goes into an error, over the
+   * whole text before any cut: a server or proxy may echo the request's credentials back.
+   */
+  redact?: Redactor;
 }
 
 export interface DownloadResult {
@@ -92,7 +97,7 @@ class AttemptFailed extends Error {
 }
 
 export async function downloadFile(url: string, destination: string, options: DownloadOptions = {}): Promise<DownloadResult> {
-  const { onProgress, idleTimeoutMs = DEFAULT_IDLE_TIMEOUT_MS, totalTimeoutMs = DEFAULT_TOTAL_TIMEOUT_MS, onRetry, ...rest } = options;
+  const { onProgress, idleTimeoutMs = DEFAULT_IDLE_TIMEOUT_MS, totalTimeoutMs = DEFAULT_TOTAL_TIMEOUT_MS, onRetry, redact = (text) => text, ...rest } = options;
   const policy = resolveRetryPolicy(rest);
   const shownUrl = displayUrl(url);
   const temp = `${destination}.part`;
@@ -109,6 +114,7 @@ export async function downloadFile(url: string, destination: string, options: Do
     totalTimeoutMs,
     idleTimeoutMs,
     onProgress,
+    redact,
   };
 
   let failuresWithoutProgress = 0;
@@ -157,6 +163,7 @@ interface TransferState {
   totalTimeoutMs: number;
   idleTimeoutMs: number;
   onProgress: DownloadOptions['onProgress'];
+  redact: Redactor;
 }
 
 async function transferOnce(state: TransferState): Promise<DownloadResult> {
@@ -182,7 +189,7 @@ async function transferOnce(state: TransferState): Promise<DownloadResult> {
     if (abortedFor === 'timeout') {
       return failure('timeout', `Downloading ${shownUrl} did not finish within ${state.totalTimeoutMs} ms (${received} bytes received)`, shownUrl);
     }
-    const cause = describeFailure(error, (t) => t);
+    const cause = describeFailure(error, state.redact);
     return failure('network', `Downloading ${shownUrl} broke after ${received} bytes: ${cause.message}`, shownUrl, { cause });
   };
 
@@ -209,7 +216,7 @@ async function transferOnce(state: TransferState): Promise<DownloadResult> {
     }
     if (response.status !== 200 && response.status !== 206) {
       const body = await response.text().catch(() => '');
-      throw failure('http', `Downloading ${shownUrl} failed with HTTP ${response.status}${httpHint(response.status)}: ${snippet(body) || '(empty body)'}`, shownUrl, {
+      throw failure('http', `Downloading ${shownUrl} failed with HTTP ${response.status}${httpHint(response.status)}: ${snippet(state.redact(body)) || '(empty body)'}`, shownUrl, {
         status: response.status,
         retryAfterMs: parseRetryAfter(response.headers.get('retry-after')),
       });
@@ -309,7 +316,7 @@ function failure(
 }
 
 function filesystemFailure(error: unknown, file: string, url: string): AttemptFailed {
-  const cause = describeFailure(error, (t) => t);
+  const cause = describeFailure(error, (text) => text);
   return failure('filesystem', `Downloading ${url}: cannot write ${file}: ${cause.message}`, url, { cause });
 }
 

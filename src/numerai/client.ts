@@ -94,6 +94,8 @@ export class NumeraiClient implements NumeraiPort {
       idleTimeoutMs: timeoutMs ?? DEFAULT_TIMEOUT_MS,
       totalTimeoutMs: downloadTimeoutMs ?? DEFAULT_TOTAL_TIMEOUT_MS,
       onRetry: onRetry && ((event) => onRetry({ operation: 'download', ...event })),
+      // A signed-URL host may echo the request back; the download's errors get the same masking as the API's.
+      redact: this.transport.redact,
     });
   }
 

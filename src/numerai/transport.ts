@@ -143,7 +143,7 @@ export class GraphqlTransport {
         kind,
         status: exchange.status,
         retryAfterMs: parseRetryAfter(exchange.headers.get('retry-after')),
-        detail: `the signed upload URL ${displayUrl(url)} answered HTTP ${exchange.status}: ${this.redact(snippet(exchange.text)) || '(empty body)'}`,
+        detail: `the signed upload URL ${displayUrl(url)} answered HTTP ${exchange.status}: ${snippet(this.redact(exchange.text)) || '(empty body)'}`,
         mayHaveApplied: false,
       });
     });
@@ -206,7 +206,7 @@ export class GraphqlTransport {
         kind: transientStatusKind(status) ?? kindForStatus(status) ?? 'protocol',
         status,
         retryAfterMs,
-        detail: `the API answered HTTP ${status} with a body that is not JSON (${type}): ${this.redact(snippet(text)) || '(empty body)'}`,
+        detail: `the API answered HTTP ${status} with a body that is not JSON (${type}): ${snippet(this.redact(text)) || '(empty body)'}`,
         mayHaveApplied: true,
       });
     }
@@ -218,7 +218,7 @@ export class GraphqlTransport {
         status,
         retryAfterMs,
         messages,
-        detail: messages.join(' | ') + hintFor(kind),
+        detail: withHint(messages.join(' | '), kind),
         // The server answered with a verdict; only a 5xx verdict leaves doubt about whether a mutation ran.
         mayHaveApplied: status >= 500,
       });
@@ -228,7 +228,7 @@ export class GraphqlTransport {
         kind: kindForStatus(status) ?? 'protocol',
         status,
         retryAfterMs,
-        detail: `the API answered HTTP ${status}: ${this.redact(snippet(text)) || '(empty body)'}`,
+        detail: `the API answered HTTP ${status}: ${snippet(this.redact(text)) || '(empty body)'}`,
         mayHaveApplied: status >= 500,
       });
     }
@@ -237,7 +237,7 @@ export class GraphqlTransport {
       throw new AttemptFailed({
         kind: 'protocol',
         status,
-        detail: `the API answered without "data" or "errors": ${this.redact(snippet(text))}`,
+        detail: `the API answered without "data" or "errors": ${snippet(this.redact(text))}`,
         mayHaveApplied: true,
       });
     }
@@ -311,9 +311,11 @@ function transientStatusKind(status: number): NumeraiErrorKind | undefined {
   return undefined;
 }
 
-function hintFor(kind: NumeraiErrorKind): string {
-  if (kind === 'auth') return `. ${AUTH_HINT}`;
-  if (kind === 'permission') return `. ${SCOPES_HINT}`;
-  return '';
+/** The detail with the hint for its kind appended as a new sentence; a detail that already ends a sentence gets no second period. */
+function withHint(detail: string, kind: NumeraiErrorKind): string {
+  const hint = kind === 'auth' ? AUTH_HINT : kind === 'permission' ? SCOPES_HINT : '';
+  if (!hint) return detail;
+  const trimmed = detail.trimEnd();
+  return /[.!?]$/.test(trimmed) ? `${trimmed} ${hint}` : `${trimmed}. ${hint}`;
 }
 

@@ -6,6 +6,9 @@ import assert from 'node:assert/strict';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, beforeEach, describe, test } from 'node:test';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { inspect } from 'node:util';
 
 import { errorClassOf } from '../../src/numerai/error-class.js';
@@ -171,6 +174,16 @@ describe('GraphQL errors are parsed whatever the status, classified, and carry e
     const error = await failure(transport().query(Q, null, { operation: 'submissions', auth: true }));
     assert.match(error.message, /upload_submission, read_user_info and read_submission_info/);
     assert.equal(errorClassOf(error), 'AccountError');
+  });
+
+  test('the auth hint follows the server\'s sentence with one period, not two', async () => {
+    handler = (_req, res) => json(res, 200, { errors: [{ message: 'Your session is invalid or has expired.' }] });
+    const error = await failure(transport().query(Q, null, { operation: 'account', auth: true }));
+    assert.match(error.message, /has expired\. Check the public id/);
+    assert.doesNotMatch(error.message, /\.\./);
+    handler = (_req, res) => json(res, 200, { errors: [{ message: 'Insufficient permission for read_user_info' }] });
+    const unpunctuated = await failure(transport().query(Q, null, { operation: 'account', auth: true }));
+    assert.match(unpunctuated.message, /read_user_info\. The API key needs/);
   });
 
   test('an errors object with "detail" (gateway style) is an error too', async () => {
@@ -378,6 +391,50 @@ describe('the secret key never leaks', () => {
       assert.ok(!everythingAbout(t).includes(CANARY), 'the transport object does not show the key');
     });
   }
+
+  /** A body whose 200-character cut falls inside the key: the key's first half sits just before the cut. */
+  const straddling = (): string => `${'x'.repeat(200 - Math.floor(CANARY.length / 2))}${CANARY} and more after the cut`;
+  const firstHalf = CANARY.slice(0, Math.floor(CANARY.length / 2));
+
+  for (const [name, respond] of [
+    ['a non-JSON body', (res: ServerResponse) => (res.writeHead(502, { 'content-type': 'text/html' }), res.end(straddling()))],
+    ['a JSON body without errors', (res: ServerResponse) => (res.writeHead(401, { 'content-type': 'application/json' }), res.end(JSON.stringify({ m: straddling() })))],
+  ] as const) {
+    test(`not even in part when the 200-character cut of ${name} splits the key`, async () => {
+      handler = (_req, res) => respond(res);
+      const error = await failure(transport({ retries: 0 }).query(Q, null, { operation: 'account', auth: true }));
+      assert.ok(!everythingAbout(error).includes(firstHalf), error.message);
+    });
+  }
+
+  test('not even in part when the cut of a PUT answer splits the key', async () => {
+    handler = (_req, res) => {
+      res.writeHead(400, { 'content-type': 'text/plain' });
+      res.end(straddling());
+    };
+    const error = await failure(transport({ retries: 0 }).put(`${url}upload/key`, new Uint8Array([1])));
+    assert.match(error.message, /HTTP 400/);
+    assert.ok(!everythingAbout(error).includes(firstHalf), error.message);
+  });
+
+  test('not even in part when the cut of a dataset download answer splits the key (the client masks its downloads)', async () => {
+    handler = (_req, res) => {
+      res.writeHead(403, { 'content-type': 'text/plain' });
+      res.end(straddling());
+    };
+    const client = new NumeraiClient({ apiUrl: url, credentials: CREDENTIALS, timeoutMs: 500, retries: 0 });
+    const dir = await mkdtemp(path.join(tmpdir(), 'transport-download-'));
+    try {
+      const error = await client.downloadFile(`${url}v5.2/live.parquet`, path.join(dir, 'live.parquet')).then(
+        () => assert.fail('should fail'),
+        (e: unknown) => e,
+      );
+      assert.match(String((error as Error).message), /HTTP 403/);
+      assert.ok(!everythingAbout(error).includes(firstHalf), String((error as Error).message));
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
 
   test('not in network failures of a mutation (ambiguous) nor in the client object', async () => {
     handler = (_req, res) => res.socket?.destroy();
