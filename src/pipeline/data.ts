@@ -1,7 +1,8 @@
 import { mkdir, stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { LiveTable, PredictionEngine } from './engine.js';
-import { classifyError, errorMessage } from './errors.js';
+import { PipelineError, classifyError, errorMessage } from './errors.js';
+import { LockTimeoutError, describeHolder, lockName, type Locks } from './locks.js';
 import type { DatasetKey, DatasetStore, NumeraiPort, Reporter } from './ports.js';
 import type { DatasetUse } from './report.js';
 
@@ -12,12 +13,16 @@ export interface DataPorts {
   numerai: NumeraiPort;
   store: DatasetStore;
   reporter: Reporter;
+  /** Serializes runs sharing the data folder, so two never write the same file (absent: no locking). */
+  locks?: Locks;
 }
 
 /**
  * Gets one dataset file of the round and reads it: from the store when it has it, else by download (then saved to
  * the store). A file the reader refuses (DataError: truncated, corrupt) is discarded and fetched again, once; a file
- * that still cannot be read fails with the reader's error. Every use is recorded in `uses` for the report.
+ * that still cannot be read is discarded too and fails with the reader's error. Every use is recorded in `uses` for
+ * the report. With `ports.locks`, another run working on the same file is waited for first (bounded), after which
+ * the file it left is found in the store and read, which validates it.
  */
 export async function obtainDataset<T>(
   key: DatasetKey,
@@ -25,6 +30,28 @@ export async function obtainDataset<T>(
   ports: DataPorts,
   uses: DatasetUse[],
 ): Promise<T> {
+  if (!ports.locks) return obtainUnlocked(key, read, ports, uses);
+  const name = `${key.version}/${key.file}`;
+  let lock;
+  try {
+    lock = await ports.locks.acquire(lockName('dataset', key.tournament, key.version, key.round, key.file), {
+      onWait: (holder) => ports.reporter.log('info', `Waiting for another run on this machine (${describeHolder(holder)}) to finish with ${name}.`),
+    });
+  } catch (error) {
+    if (error instanceof LockTimeoutError) {
+      throw new PipelineError('DataError', `another run on this machine kept ${name} locked too long: ${errorMessage(error)}`);
+    }
+    throw error;
+  }
+  if (lock.tookOver) ports.reporter.log('warning', `Took over the lock on ${name} left by a run that is gone (${describeHolder(lock.tookOver)}).`);
+  try {
+    return await obtainUnlocked(key, read, ports, uses);
+  } finally {
+    await lock.release();
+  }
+}
+
+async function obtainUnlocked<T>(key: DatasetKey, read: (path: string) => Promise<T>, ports: DataPorts, uses: DatasetUse[]): Promise<T> {
   const { store, reporter } = ports;
   const name = `${key.version}/${key.file}`;
   const path = store.pathFor(key);
@@ -37,11 +64,13 @@ export async function obtainDataset<T>(
       uses.push({ file: name, source, bytes: (await stat(path)).size });
       return value;
     } catch (error) {
-      if (attempt > 1 || classifyError(error, 'InternalError', ports.numerai) !== 'DataError') throw error;
-      reporter.log('warning', `${name} (${source === 'store' ? 'stored copy' : 'download'}) is unreadable: ${errorMessage(error)}. Fetching it again.`);
+      if (classifyError(error, 'InternalError', ports.numerai) !== 'DataError') throw error;
+      // An unreadable file is never kept, the second time either: a later run would trust it.
       await store.discard(key).catch((discardError: unknown) => {
         reporter.log('warning', `could not discard the stored ${name}: ${errorMessage(discardError)}`);
       });
+      if (attempt > 1) throw error;
+      reporter.log('warning', `${name} (${source === 'store' ? 'stored copy' : 'download'}) is unreadable: ${errorMessage(error)}. Fetching it again.`);
       await download(key, path, ports);
       source = 'download';
     }

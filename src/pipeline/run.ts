@@ -2,7 +2,8 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { FEATURES_FILE, LIVE_FILE, obtainDataset, readLive, unionColumns } from './data.js';
 import type { EngineModel, LiveTable, PredictionEngine } from './engine.js';
-import { classifyError, errorMessage, makeRedactor } from './errors.js';
+import { PipelineError, classifyError, errorMessage, makeRedactor } from './errors.js';
+import { describeHolder, fileLocks, lockFolder, lockName, type HeldLock, type Locks } from './locks.js';
 import { planRound, type PlannedModel, type RoundPlan } from './plan.js';
 import type { Clock, DatasetStore, NumeraiPort, Reporter } from './ports.js';
 import { REPORT_SCHEMA_VERSION, countByStatus, type DatasetUse, type ErrorClass, type ModelReport, type RunReport, type Stage } from './report.js';
@@ -18,6 +19,11 @@ export interface PipelinePorts {
   store: DatasetStore;
   clock: Clock;
   reporter: Reporter;
+  /**
+   * Locks shared by the runs using one data folder (per model and round, per dataset file). Absent: lock files in
+   * <dataDir>/locks, which is what both the action and the CLI use.
+   */
+  locks?: Locks;
 }
 
 export const REPORT_FILE = 'report.json';
@@ -78,7 +84,7 @@ export async function planCurrentRound(
 export async function runPipeline(settings: PipelineSettings, ports: PipelinePorts, engine?: PredictionEngine): Promise<RunReport> {
   const redact = makeRedactor([settings.secretKey]);
   const reporter = redactingReporter(ports.reporter, redact);
-  const activePorts: PipelinePorts = { ...ports, reporter };
+  const activePorts: PipelinePorts = { ...ports, reporter, locks: ports.locks ?? fileLocks(lockFolder(settings.dataDir)) };
   const startedAt = ports.clock.now();
   const datasets: DatasetUse[] = [];
   let plan: RoundPlan = { tournament: 0, round: null, late: false, models: [] };
@@ -282,27 +288,71 @@ async function processModel(
 
     stage = 'upload';
     report.stage = stage;
-    const outcome = await uploadOnce(
-      {
-        model: entry.name,
-        modelId: report.modelId,
-        round,
-        tournament: plan.tournament,
-        filename: `${entry.name}_round${round}.csv`,
-        csv: new TextEncoder().encode(csv),
-        existingSubmissionId: entry.existingSubmissionId,
-      },
-      ports,
-      settings.retries,
-    );
-    finishStage();
-    report.submissionId = outcome.submissionId;
-    report.uploadAttempts = outcome.attempts;
-    succeed(report, 'submitted', reporter, `submitted ${report.rows} rows, submission ${outcome.submissionId}`);
+    const modelId = report.modelId;
+    const lock = await takeModelLock(ports.locks, plan.tournament, round, entry.name);
+    if (lock.acquired && lock.lock?.tookOver) {
+      reporter.log('warning', `${entry.name}: took over the lock left by a run that is gone (${describeHolder(lock.lock.tookOver)}).`, { model: entry.name });
+    }
+    if (!lock.acquired) {
+      finishStage();
+      skip(report, `another run on this machine (${describeHolder(lock.holder)}) is submitting ${entry.name} for round ${round}`, reporter);
+      return;
+    }
+    try {
+      // Planning saw no submission (or, under force, the one in existingSubmissionId), but another run may have
+      // submitted since: the server is asked again, under the lock, right before uploading.
+      const current = await ports.numerai.submissionForRound(modelId, round, plan.tournament);
+      if (current && current !== entry.existingSubmissionId) {
+        finishStage();
+        report.submissionId = current;
+        skip(report, `submitted by another run during this run (submission ${current})`, reporter);
+        return;
+      }
+      const outcome = await uploadOnce(
+        {
+          model: entry.name,
+          modelId,
+          round,
+          tournament: plan.tournament,
+          filename: `${entry.name}_round${round}.csv`,
+          csv: new TextEncoder().encode(csv),
+          existingSubmissionId: entry.existingSubmissionId,
+        },
+        ports,
+        settings.retries,
+      );
+      finishStage();
+      report.submissionId = outcome.submissionId;
+      report.uploadAttempts = outcome.attempts;
+      succeed(report, 'submitted', reporter, `submitted ${report.rows} rows, submission ${outcome.submissionId}`);
+    } finally {
+      await lock.lock?.release();
+    }
   } catch (error) {
     finishStage();
     markFailed(report, stage, classifyError(error, STAGE_FALLBACK[stage], ports.numerai), errorMessage(error), reporter);
   }
+}
+
+type ModelLock = { acquired: true; lock?: HeldLock } | { acquired: false; holder: Parameters<typeof describeHolder>[0] };
+
+/** The per-round, per-model lock that keeps two runs sharing the data folder from both submitting the model. */
+async function takeModelLock(locks: Locks | undefined, tournament: number, round: number, model: string): Promise<ModelLock> {
+  if (!locks) return { acquired: true };
+  try {
+    const attempt = await locks.tryAcquire(lockName(tournament, round, model));
+    return attempt.acquired ? { acquired: true, lock: attempt.lock } : attempt;
+  } catch (error) {
+    throw new PipelineError('InternalError', `could not take the lock for ${model} in the data folder: ${errorMessage(error)}`);
+  }
+}
+
+function skip(report: ModelReport, reason: string, reporter: Reporter): void {
+  report.status = 'skipped';
+  report.reason = reason;
+  delete report.errorClass;
+  delete report.message;
+  reporter.log('info', `${report.model}: skipped, ${reason}.`, { model: report.model });
 }
 
 function succeed(report: ModelReport, status: 'submitted' | 'dry-run', reporter: Reporter, message: string): void {

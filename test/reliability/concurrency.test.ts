@@ -118,9 +118,6 @@ describe('two runs for the same round', { concurrency: false }, () => {
       fault: 'both plan before either uploads; the second reaches its uploads after the first has submitted',
       expected: 'the second run asks the server again right before each upload and skips: each model submitted once',
       boundMs: BOUND_MS,
-      todo:
-        'BUG src/pipeline/run.ts processModel: no re-check of the server before uploading, so a run that planned ' +
-        'before another run submitted uploads every model a second time',
     },
     async () => {
       resetSandbox(sandbox);
@@ -154,9 +151,6 @@ describe('two runs for the same round', { concurrency: false }, () => {
       fault: 'two runs started at the same moment',
       expected: 'a per-round, per-model lock lets one run submit each model; the other skips it; data folder intact',
       boundMs: BOUND_MS,
-      todo:
-        'BUG: no per-round, per-model lock in the data folder (src/pipeline/run.ts, src/cli/local-store.ts): both runs ' +
-        'plan "not submitted", both upload every model; both also download into the same <file>.part',
     },
     async () => {
       resetSandbox(sandbox);

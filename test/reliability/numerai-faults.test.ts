@@ -71,11 +71,7 @@ const BOUND_MS = 15_000;
  * Product bugs these cells expose: they run and are recorded, but do not fail `npm test` until fixed.
  * Key: "<operation>|<fault name>|<persistent>".
  */
-const KNOWN_BUGS: Record<string, string> = {
-  'download|malformed body|true':
-    'BUG src/pipeline/data.ts obtainDataset: when the re-downloaded file is unreadable too, it throws without discarding ' +
-    'it, so the corrupt file (here an HTML page saved as features.json) stays in the data folder',
-};
+const KNOWN_BUGS: Record<string, string> = {};
 
 /**
  * The requests one model (or the run) makes at a step before giving up: 1 + RETRIES for the GraphQL queries and the
