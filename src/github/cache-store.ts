@@ -5,11 +5,16 @@
  * The cache only ever saves time. Whatever goes wrong with it — service down, rate limited, a reservation race
  * with a parallel job, a write-denied token, tar failing — becomes a warning through the injected logger and a
  * miss, so the pipeline downloads the file instead. Nothing here throws on a service failure.
+ *
+ * Nor does anything here wait forever: @actions/cache sets no deadline over a whole restore or save (its Twirp
+ * client never settles on a connection cut mid-body, and a service that accepts a connection and never answers is
+ * waited for), so each call is raced against a deadline whose expiry is the same warning and miss / not-saved.
  */
 import { rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import * as actionsCache from '@actions/cache';
 import type { DatasetKey, DatasetStore, Reporter } from '../pipeline/ports.js';
+import { withDeadline } from './deadline.js';
 
 /** The part of @actions/cache this store uses (the real module by default; injectable for other runtimes). */
 export interface CacheClient {
@@ -25,9 +30,20 @@ export interface ActionsCacheStoreOptions {
   /** Prepended to every cache key, so entries are easy to find and never collide with other caches. */
   keyPrefix?: string;
   cache?: CacheClient;
+  /** How long one restore may take before it counts as a miss, milliseconds. */
+  restoreDeadlineMs?: number;
+  /** How long one save may take before the store gives up on it, milliseconds. */
+  saveDeadlineMs?: number;
 }
 
 export const DEFAULT_CACHE_KEY_PREFIX = 'numerai-autopilot-';
+
+/**
+ * A dataset file of a few hundred MB restores or saves in well under a minute on a runner; two minutes leaves room
+ * for a slow service and still bounds the run if the cache hangs (downloading the file instead is the fallback).
+ */
+export const DEFAULT_RESTORE_DEADLINE_MS = 120_000;
+export const DEFAULT_SAVE_DEADLINE_MS = 120_000;
 
 /** Dataset versions and file names become path segments and cache keys: keep them to a safe alphabet. */
 const SAFE_SEGMENT = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
@@ -55,6 +71,8 @@ export function createActionsCacheStore(options: ActionsCacheStoreOptions): Data
   const { dataDir, logger } = options;
   const prefix = options.keyPrefix ?? DEFAULT_CACHE_KEY_PREFIX;
   const cache = options.cache ?? actionsCache;
+  const restoreDeadlineMs = options.restoreDeadlineMs ?? DEFAULT_RESTORE_DEADLINE_MS;
+  const saveDeadlineMs = options.saveDeadlineMs ?? DEFAULT_SAVE_DEADLINE_MS;
   /** Keys whose restored copy was corrupt: their entry is immutable, so saving again under the key would fail. */
   const discarded = new Set<string>();
   let availability: boolean | undefined;
@@ -82,11 +100,23 @@ export function createActionsCacheStore(options: ActionsCacheStoreOptions): Data
       const cacheKey = datasetCacheKey(key, prefix);
       const file = datasetPath(dataDir, key);
       if (!available()) return false;
-      let matched: string | undefined;
+      let matched: string | null | undefined;
       try {
-        matched = await cache.restoreCache([file], cacheKey);
+        matched = await withDeadline(
+          `Restoring ${describe(key)} from the Actions cache (key ${cacheKey})`,
+          cache.restoreCache([file], cacheKey),
+          logger,
+          restoreDeadlineMs,
+          'downloading it instead.',
+        );
       } catch (error) {
         logger.log('warning', `Could not restore ${describe(key)} from the Actions cache (key ${cacheKey}): ${messageOf(error)}. Downloading it instead.`);
+        return false;
+      }
+      if (matched === null) {
+        // The restore may have stopped while extracting: whatever it left at the path is not the file, and the
+        // download that follows must start from nothing.
+        await rm(file, { force: true }).catch(() => undefined);
         return false;
       }
       if (matched === undefined) {
@@ -123,13 +153,20 @@ export function createActionsCacheStore(options: ActionsCacheStoreOptions): Data
         logger.log('warning', `Not saving ${describe(key)} to the Actions cache: ${file} does not exist.`);
         return;
       }
-      let id: number;
+      let id: number | null;
       try {
-        id = await cache.saveCache([file], cacheKey);
+        id = await withDeadline(
+          `Saving ${describe(key)} to the Actions cache (key ${cacheKey})`,
+          cache.saveCache([file], cacheKey),
+          logger,
+          saveDeadlineMs,
+          'going on without it. The next run downloads it again if no copy was saved.',
+        );
       } catch (error) {
         logger.log('warning', `Could not save ${describe(key)} to the Actions cache (key ${cacheKey}): ${messageOf(error)}. The next run downloads it again.`);
         return;
       }
+      if (id === null) return;
       if (id === -1) {
         logger.log(
           'warning',

@@ -10,12 +10,16 @@ import { exitCodeFor, modelsWithStatus, type RunReport } from '../pipeline/repor
 import { reportPath, runPipeline } from '../pipeline/run.js';
 import { uploadRunArtifacts } from './artifacts.js';
 import { createActionsCacheStore } from './cache-store.js';
+import { withDeadline } from './deadline.js';
 import { syncFailureIssues, type IssueSyncResult } from './failure-issues.js';
 import { Outputs } from './constants.js';
 import { artifactSuffix, readActionSettings, type ActionSettings } from './inputs.js';
 import { createGitHubClient } from './rest-client.js';
 import { createSanitizer, type Sanitize } from './sanitize.js';
 import { annotateFailures, writeJobSummary } from './summary.js';
+
+// Re-exported: tests and callers that knew the helper from here keep working.
+export { REPORTING_DEADLINE_MS, withDeadline } from './deadline.js';
 
 export async function run(): Promise<void> {
   // Until the settings are read no secret is known to the sanitizer; readActionSettings masks them first thing.
@@ -46,28 +50,6 @@ export async function run(): Promise<void> {
     finish(report, settings, sanitize);
   } catch (error) {
     core.setFailed(sanitize(error instanceof Error ? error.message : String(error)));
-  }
-}
-
-/**
- * The GitHub-side clients (@actions/artifact, Octokit) set no request timeout: a service that accepts the
- * connection and never answers would hold the job until its 6-hour limit, long after the submissions were done.
- */
-export const REPORTING_DEADLINE_MS = 120_000;
-
-/** `work`'s result, or null with a warning when it has not settled within the deadline (the run goes on). */
-export async function withDeadline<T>(what: string, work: Promise<T>, reporter: Reporter, deadlineMs = REPORTING_DEADLINE_MS): Promise<T | null> {
-  let timer: NodeJS.Timeout | undefined;
-  const expired = new Promise<null>((resolve) => {
-    timer = setTimeout(() => {
-      reporter.log('warning', `${what} did not finish within ${Math.round(deadlineMs / 1000)} s; going on without it. The submissions are not affected.`);
-      resolve(null);
-    }, deadlineMs);
-  });
-  try {
-    return await Promise.race([work, expired]);
-  } finally {
-    clearTimeout(timer);
   }
 }
 

@@ -8,9 +8,10 @@ import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, beforeEach, describe, it } from 'node:test';
-import { createActionsCacheStore, datasetCacheKey, datasetPath } from '../../src/github/cache-store.js';
+import { createActionsCacheStore, datasetCacheKey, datasetPath, type CacheClient } from '../../src/github/cache-store.js';
 import type { DatasetKey } from '../../src/pipeline/ports.js';
 import { ActionsResultsEmulator } from '../emulators/actions-results.js';
+import { FaultProxy } from '../reliability/fault-proxy.js';
 import { captureStdout, recordingLogger } from '../emulators/capture.js';
 import { setEnv } from '../emulators/env.js';
 
@@ -198,5 +199,88 @@ describe('createActionsCacheStore with the real @actions/cache client', () => {
     await store.save(key);
     assert.equal(emulator.requestsTo('CacheService/CreateCacheEntry').length, creates);
     assert.match(logger.at('info').join('\n'), /holds a corrupt copy/);
+  });
+});
+
+describe('createActionsCacheStore gives up at its deadline', () => {
+  const TWIRP = '/twirp/github.actions.results.api.v1.';
+  const routeOf = (method: string, urlPath: string): string =>
+    urlPath.startsWith(TWIRP) ? urlPath.slice(TWIRP.length) : urlPath.startsWith('/devstoreaccount1/') ? `blob.${method.toLowerCase()}` : 'unknown';
+  let proxy: FaultProxy;
+  let unproxy: () => void;
+
+  before(async () => {
+    proxy = await FaultProxy.start(emulator.url, routeOf);
+    unproxy = setEnv({ ACTIONS_RESULTS_URL: `${proxy.origin}/` });
+  });
+  after(async () => {
+    unproxy();
+    // Cuts the hung connections, so the abandoned cache calls fail and the process can exit.
+    await proxy.close();
+  });
+
+  const DEADLINE_MS = 300;
+  const store = (logger: ReturnType<typeof recordingLogger>) =>
+    createActionsCacheStore({ dataDir: path.join(workspace, 'data'), logger, restoreDeadlineMs: DEADLINE_MS, saveDeadlineMs: DEADLINE_MS });
+
+  // A connection cut in the middle of a cache service answer: @actions/http-client's readBody never settles, so the
+  // real client hangs for good (and, unlike a request left unanswered, leaves no socket or retry timer behind).
+  it('a restore whose cache service answer is cut off mid-body is a miss with a warning, at the deadline', async () => {
+    proxy.inject('CacheService/GetCacheEntryDownloadURL', 'reset-mid-body');
+    const logger = recordingLogger();
+    const started = Date.now();
+    const { result } = await quietly(() => store(logger).restore({ ...LIVE, round: 7000 }));
+    assert.equal(result, false);
+    assert.equal(proxy.served.at(-1)?.route, 'CacheService/GetCacheEntryDownloadURL');
+    assert.ok(Date.now() - started < DEADLINE_MS + 2_000, `took ${Date.now() - started} ms`);
+    assert.match(logger.at('warning').join('\n'), /Restoring v5\.2\/live\.parquet for round 7000 from the Actions cache .* did not finish within .*downloading it instead/);
+  });
+
+  it('a save whose reservation answer is cut off mid-body gives up with a warning, at the deadline', async () => {
+    const key = { ...LIVE, round: 7001 };
+    await writeDataset(key, randomBytes(10_000));
+    proxy.inject('CacheService/CreateCacheEntry', 'reset-mid-body');
+    const logger = recordingLogger();
+    const started = Date.now();
+    await quietly(() => store(logger).save(key));
+    assert.equal(proxy.served.at(-1)?.route, 'CacheService/CreateCacheEntry');
+    assert.ok(Date.now() - started < DEADLINE_MS + 5_000, `took ${Date.now() - started} ms`);
+    assert.match(logger.at('warning').join('\n'), /Saving v5\.2\/live\.parquet for round 7001 to the Actions cache .* did not finish within .*next run downloads it again/);
+    assert.equal(emulator.cacheEntries().some((entry) => entry.key.endsWith('-7001-live.parquet') && entry.finalized), false);
+  });
+
+  it('a restore or save that never settles gives up at the deadline (any step of the client hanging)', async () => {
+    const never: CacheClient = {
+      isFeatureAvailable: () => true,
+      restoreCache: () => new Promise(() => {}),
+      saveCache: () => new Promise(() => {}),
+    };
+    const key = { ...LIVE, round: 7003 };
+    await writeDataset(key, Buffer.from('x'));
+    const logger = recordingLogger();
+    const hung = createActionsCacheStore({ dataDir: path.join(workspace, 'data'), logger, cache: never, restoreDeadlineMs: 50, saveDeadlineMs: 50 });
+    await hung.save(key);
+    assert.equal(await hung.restore(key), false);
+    assert.equal(logger.at('warning').length, 2);
+  });
+
+  it('a restore cut off at the deadline leaves nothing at the dataset path', async () => {
+    const key = { ...LIVE, round: 7002 };
+    const file = datasetPath(path.join(workspace, 'data'), key);
+    // A client that gets as far as extracting part of the file, then stalls.
+    const stalling: CacheClient = {
+      isFeatureAvailable: () => true,
+      restoreCache: async () => {
+        await mkdir(path.dirname(file), { recursive: true });
+        await writeFile(file, 'half a parq');
+        return new Promise<string | undefined>(() => {});
+      },
+      saveCache: async () => -1,
+    };
+    const logger = recordingLogger();
+    const restored = await createActionsCacheStore({ dataDir: path.join(workspace, 'data'), logger, cache: stalling, restoreDeadlineMs: 50 }).restore(key);
+    assert.equal(restored, false);
+    await assert.rejects(readFile(file), { code: 'ENOENT' });
+    assert.equal(logger.at('warning').length, 1);
   });
 });
