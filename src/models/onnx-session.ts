@@ -7,6 +7,12 @@ import { InferenceSession } from 'onnxruntime-node';
 
 export type { InferenceSession };
 
+// onnxruntime-node's Linux build starts a telemetry client with the first session: it leaves a `.ses` session file
+// and an empty `mat-debug-<pid>.log` in the temp folder on every run, and may try to upload. ORT_DISABLE_TELEMETRY
+// turns it off; it is read when the first session is created, so setting it here (before any session) is enough.
+// A value the user set is kept.
+process.env.ORT_DISABLE_TELEMETRY ??= '1';
+
 /** Input element types the engine can feed; Numerai features are integers 0–4 (or NaN), exact in all three. */
 export const SUPPORTED_INPUT_TYPES = ['float32', 'float64', 'int8'] as const;
 export type InputType = (typeof SUPPORTED_INPUT_TYPES)[number];
