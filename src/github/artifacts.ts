@@ -4,7 +4,7 @@
  * warning and never changes the run's result.
  */
 import { createHash } from 'node:crypto';
-import { stat } from 'node:fs/promises';
+import { isFile } from './files.js';
 import path from 'node:path';
 import { DefaultArtifactClient } from '@actions/artifact';
 import type { Reporter } from '../pipeline/ports.js';
@@ -114,12 +114,4 @@ function commonDirectory(files: string[]): string {
     while (path.relative(common, file).split(path.sep)[0] === '..') common = path.dirname(common);
   }
   return common;
-}
-
-async function isFile(file: string): Promise<boolean> {
-  try {
-    return (await stat(file)).isFile();
-  } catch {
-    return false;
-  }
 }

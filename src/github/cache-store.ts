@@ -10,7 +10,8 @@
  * client never settles on a connection cut mid-body, and a service that accepts a connection and never answers is
  * waited for), so each call is raced against a deadline whose expiry is the same warning and miss / not-saved.
  */
-import { rm, stat } from 'node:fs/promises';
+import { rm } from 'node:fs/promises';
+import { isFile } from './files.js';
 import path from 'node:path';
 import * as actionsCache from '@actions/cache';
 import type { DatasetKey, DatasetStore, Reporter } from '../pipeline/ports.js';
@@ -202,14 +203,6 @@ function checkKey(key: DatasetKey): void {
 function safeAvailability(cache: CacheClient): boolean {
   try {
     return cache.isFeatureAvailable();
-  } catch {
-    return false;
-  }
-}
-
-async function isFile(file: string): Promise<boolean> {
-  try {
-    return (await stat(file)).isFile();
   } catch {
     return false;
   }
