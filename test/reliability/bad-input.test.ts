@@ -21,8 +21,7 @@ import {
   MANAGED_MODEL,
   MODELS,
   modelReport,
-  referenceFiles,
-  reliabilitySandbox,
+  sandboxWithReferenceData,
   removeWorkspace,
   resetSandbox,
   ROOT_DIR,
@@ -274,13 +273,7 @@ describe('bad-input matrix', { concurrency: false }, () => {
   let sandbox: Sandbox;
 
   before(async () => {
-    sandbox = await reliabilitySandbox();
-    await sandbox.ready();
-    const ws = workspace();
-    const clean = await runRound(sandbox, ws);
-    assert.equal(clean.report.totals.submitted, 3, clean.log);
-    REFERENCE = referenceFiles(ws);
-    removeWorkspace(ws);
+    ({ sandbox, reference: REFERENCE } = await sandboxWithReferenceData());
   });
   after(() => sandbox.close());
 

@@ -17,8 +17,7 @@ import {
   describeOutcome,
   instantClock,
   MODELS,
-  referenceFiles,
-  reliabilitySandbox,
+  sandboxWithReferenceData,
   removeWorkspace,
   resetSandbox,
   ROUND,
@@ -77,12 +76,7 @@ describe('two runs for the same round', { concurrency: false }, () => {
   let reference: Map<string, Buffer>;
 
   before(async () => {
-    sandbox = await reliabilitySandbox();
-    await sandbox.ready();
-    const ws = workspace();
-    await runRound(sandbox, ws);
-    reference = referenceFiles(ws);
-    removeWorkspace(ws);
+    ({ sandbox, reference } = await sandboxWithReferenceData());
   });
   after(() => sandbox.close());
 

@@ -36,8 +36,7 @@ import {
   CANARY_SECRET,
   describeOutcome,
   MODELS,
-  referenceFiles,
-  reliabilitySandbox,
+  sandboxWithReferenceData,
   removeWorkspace,
   resetSandbox,
   runRound,
@@ -127,12 +126,7 @@ describe('GitHub fault matrix', { concurrency: false }, () => {
   let reference: Map<string, Buffer>;
 
   before(async () => {
-    sandbox = await reliabilitySandbox();
-    await sandbox.ready();
-    const ws = workspace();
-    await runRound(sandbox, ws);
-    reference = referenceFiles(ws);
-    removeWorkspace(ws);
+    ({ sandbox, reference } = await sandboxWithReferenceData());
   });
   after(async () => {
     // Closing a hung cell's servers cuts its connections, so its client fails and the cell finishes.

@@ -247,6 +247,22 @@ export function referenceFiles(ws: Workspace): Map<string, Buffer> {
   return map;
 }
 
+/**
+ * The suite's sandbox, ready, and the dataset files a clean run stores: every later run's data folder is compared
+ * against them. The clean run must submit every model, or the premise of the whole suite is wrong.
+ */
+export async function sandboxWithReferenceData(): Promise<{ sandbox: Sandbox; reference: Map<string, Buffer> }> {
+  const sandbox = await reliabilitySandbox();
+  await sandbox.ready();
+  const ws = workspace();
+  const clean = await runRound(sandbox, ws);
+  assert.deepEqual(clean.report.totals, { submitted: MODELS.length, skipped: 0, failed: 0, 'dry-run': 0 }, clean.log);
+  const reference = referenceFiles(ws);
+  assert.deepEqual([...reference.keys()].sort(), ['features.json', 'live.parquet']);
+  removeWorkspace(ws);
+  return { sandbox, reference };
+}
+
 export function relativeTo(root: string, path: string): string {
   return relative(root, path);
 }

@@ -16,8 +16,7 @@ import {
   describeOutcome,
   MODELS,
   modelReport,
-  referenceFiles,
-  reliabilitySandbox,
+  sandboxWithReferenceData,
   removeWorkspace,
   resetSandbox,
   RETRIES,
@@ -119,14 +118,7 @@ describe('Numerai fault matrix', { concurrency: false }, () => {
   let reference: Map<string, Buffer>;
 
   before(async () => {
-    sandbox = await reliabilitySandbox();
-    await sandbox.ready();
-    const ws = workspace();
-    const clean = await runRound(sandbox, ws);
-    assert.deepEqual(clean.report.totals, { submitted: 3, skipped: 0, failed: 0, 'dry-run': 0 }, clean.log);
-    reference = referenceFiles(ws);
-    assert.deepEqual([...reference.keys()].sort(), ['features.json', 'live.parquet']);
-    removeWorkspace(ws);
+    ({ sandbox, reference } = await sandboxWithReferenceData());
   });
   after(() => sandbox.close());
 
