@@ -203,7 +203,7 @@ export class GraphqlTransport {
     } catch {
       const type = headers.get('content-type') ?? 'no content type';
       throw new AttemptFailed({
-        kind: transientStatusKind(status) ?? kindForStatus(status) ?? 'protocol',
+        kind: kindForStatus(status) ?? 'protocol',
         status,
         retryAfterMs,
         detail: `the API answered HTTP ${status} with a body that is not JSON (${type}): ${snippet(this.redact(text)) || '(empty body)'}`,
