@@ -42,11 +42,6 @@ export interface PlanPorts {
 
 const TOURNAMENT: TournamentName = 'classic';
 
-export function tournamentName(id: number): string {
-  const entry = Object.entries(TOURNAMENTS).find(([, value]) => value === id);
-  return entry ? entry[0] : `tournament ${id}`;
-}
-
 /**
  * Round → models folder → account → per-model submission check. Asks the server, never local state, whether a model
  * already has a submission for the round. Downloads nothing.
