@@ -12,12 +12,11 @@ import { parquetReadObjects } from 'hyparquet';
 import { compressors } from 'hyparquet-compressors';
 import { parquetWriteBuffer } from 'hyparquet-writer';
 import { submissionCsv } from '../submission/csv.js';
-import { generateSyntheticDataset, type SyntheticDataset } from './synthetic/generate.js';
+import { generateSyntheticDataset } from './synthetic/generate.js';
+import { nextUint32 } from './synthetic/prng.js';
 import type { SandboxDatasetFiles, SandboxDatasets } from './types.js';
 
 export type TournamentKey = 'classic' | 'signals' | 'crypto';
-
-export const TOURNAMENT_IDS: Record<TournamentKey, number> = { classic: 8, signals: 11, crypto: 12 };
 
 export function tournamentOfPath(path: string): TournamentKey {
   if (path.startsWith('signals/')) return 'signals';
@@ -131,7 +130,7 @@ export class DataStore {
     const seed = roundSeed(this.options.seed, round);
 
     if (!overridden.has('classic')) {
-      const generated = await generateClassic(seed, this.options.rows, this.options.features);
+      const generated = await generateSyntheticDataset({ seed, rows: this.options.rows, features: this.options.features });
       const preds = examplePredictions(generated.ids, seed);
       const featuresJson = new TextEncoder().encode(JSON.stringify(generated.featuresJson));
       const predsCsv = new TextEncoder().encode(submissionCsv(generated.ids, preds));
@@ -220,16 +219,10 @@ function tableCsv(header: [string, string], ids: string[], values: ArrayLike<num
   return new TextEncoder().encode(csv);
 }
 
-/** Deterministic pseudo-random numbers (mulberry32). */
+/** Deterministic pseudo-random numbers in [0, 1): the synthetic data's mulberry32 stream, seeded with `seed` as is. */
 export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const state = Uint32Array.of(seed >>> 0);
+  return () => nextUint32(state, 0) / 0x1_0000_0000;
 }
 
 /** A sorted universe of distinct upper-case tickers of `length` letters (plus `suffix`). */
@@ -255,8 +248,4 @@ export function examplePredictions(ids: readonly string[], seed: number): Float6
     out[o.i] = (rank + 0.5) / ids.length;
   });
   return out;
-}
-
-async function generateClassic(seed: number, rows: number, features: number): Promise<SyntheticDataset> {
-  return generateSyntheticDataset({ seed, rows, features });
 }
