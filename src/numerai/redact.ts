@@ -42,9 +42,10 @@ export function snippet(text: string, max = 200): string {
 
 /**
  * A plain Error describing a low-level failure (fetch's TypeError and its `cause` chain), redacted, with no reference
- * to the original object: library errors can hold sockets, requests and their headers.
+ * to the original object: library errors can hold sockets, requests and their headers. Its `code` is the first
+ * errno-style code found along the chain (ECONNRESET, ECONNREFUSED, UND_ERR_SOCKET, ...), when there is one.
  */
-export function describeFailure(error: unknown, redact: Redactor): Error {
+export function describeFailure(error: unknown, redact: Redactor): Error & { code?: string } {
   const parts: string[] = [];
   let code: string | undefined;
   let current: unknown = error;
@@ -59,18 +60,7 @@ export function describeFailure(error: unknown, redact: Redactor): Error {
       break;
     }
   }
-  const plain = new Error(redact([...new Set(parts)].filter(Boolean).join(': ') || 'unknown failure'));
-  if (code) (plain as Error & { code?: string }).code = code;
+  const plain: Error & { code?: string } = new Error(redact([...new Set(parts)].filter(Boolean).join(': ') || 'unknown failure'));
+  if (code) plain.code = code;
   return plain;
-}
-
-/** The errno-style code of a failure (ECONNRESET, ECONNREFUSED, UND_ERR_SOCKET, ...), searched along its causes. */
-export function failureCode(error: unknown): string | undefined {
-  let current: unknown = error;
-  for (let depth = 0; current instanceof Error && depth < 5; depth++) {
-    const c = (current as { code?: unknown }).code;
-    if (typeof c === 'string') return c;
-    current = current.cause;
-  }
-  return undefined;
 }

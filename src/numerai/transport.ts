@@ -7,7 +7,7 @@
  */
 
 import { classifyGraphqlMessages, kindForStatus, NumeraiError, TRANSIENT_KINDS, type NumeraiErrorKind } from './errors.js';
-import { describeFailure, displayUrl, failureCode, redactorFor, snippet, type Redactor } from './redact.js';
+import { describeFailure, displayUrl, redactorFor, snippet, type Redactor } from './redact.js';
 import { backoffDelay, parseRetryAfter, resolveRetryPolicy, type RetryPolicy } from './retry.js';
 
 export interface Credentials {
@@ -182,8 +182,8 @@ export class GraphqlTransport {
           mayHaveApplied: true,
         });
       }
-      const code = failureCode(error);
       const cause = describeFailure(error, this.redact);
+      const code = cause.code;
       throw new AttemptFailed({
         kind: 'network',
         detail: `the connection to ${displayUrl(url)} failed (${cause.message})`,
