@@ -4,6 +4,7 @@
  * or (for uploads) a Content-Type header that was not part of the signature gets a 403 with an S3 XML error body.
  */
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { iso } from './clock.js';
 
 export const ACCESS_KEY_ID = 'AKIASANDBOXNUMERAI00';
 
@@ -76,8 +77,8 @@ export class UrlSigner {
         message: 'Request has expired',
         extra: {
           'X-Amz-Expires': expires,
-          Expires: new Date(expiresAt).toISOString().replace(/\.\d{3}Z$/, 'Z'),
-          ServerTime: new Date(now).toISOString().replace(/\.\d{3}Z$/, 'Z'),
+          Expires: iso(expiresAt),
+          ServerTime: iso(now),
         },
       };
     }
