@@ -155,11 +155,11 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
 
   function s3Reply(error: S3Error, method: string): Reply {
     const id = randomUUID().replace(/-/g, '').slice(0, 16).toUpperCase();
-    const body = method === 'HEAD' ? Buffer.alloc(0) : Buffer.from(s3ErrorXml(error, id));
+    const xml = Buffer.from(s3ErrorXml(error, id));
     return {
       status: error.status,
-      headers: { 'content-type': 'application/xml', 'x-amz-request-id': id, 'content-length': Buffer.byteLength(s3ErrorXml(error, id)) },
-      body,
+      headers: { 'content-type': 'application/xml', 'x-amz-request-id': id, 'content-length': xml.length },
+      body: method === 'HEAD' ? Buffer.alloc(0) : xml,
     };
   }
 
