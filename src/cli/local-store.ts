@@ -25,15 +25,8 @@ export class LocalDatasetStore implements DatasetStore {
   }
 
   async save(key: DatasetKey): Promise<void> {
-    let entries: string[];
-    try {
-      entries = await readdir(this.versionDir(key));
-    } catch {
-      return;
-    }
-    for (const entry of entries) {
-      const match = /^round-(\d+)$/.exec(entry);
-      if (match && Number(match[1]) < key.round) await rm(join(this.versionDir(key), entry), { recursive: true, force: true });
+    for (const { round, dir } of await this.roundDirs(key)) {
+      if (round < key.round) await rm(dir, { recursive: true, force: true });
     }
   }
 
@@ -41,8 +34,33 @@ export class LocalDatasetStore implements DatasetStore {
     await rm(this.pathFor(key), { force: true });
   }
 
-  private versionDir(key: DatasetKey): string {
-    return join(this.dataDir, tournamentFolder(key.tournament), key.version);
+  /** The dataset versions that have a folder in the store for this tournament. */
+  async versions(tournament: number): Promise<string[]> {
+    return readdir(this.tournamentDir(tournament)).catch(() => []);
+  }
+
+  /** Every stored round's path for one file of a dataset version, newest round first (whether the file is there or not). */
+  async roundPaths(tournament: number, version: string, file: string): Promise<string[]> {
+    return (await this.roundDirs({ tournament, version })).map(({ dir }) => join(dir, file));
+  }
+
+  /** The version's round folders, newest first. */
+  private async roundDirs(key: Pick<DatasetKey, 'tournament' | 'version'>): Promise<{ round: number; dir: string }[]> {
+    const versionDir = this.versionDir(key);
+    const rounds: { round: number; dir: string }[] = [];
+    for (const entry of await readdir(versionDir).catch(() => [] as string[])) {
+      const match = /^round-(\d+)$/.exec(entry);
+      if (match) rounds.push({ round: Number(match[1]), dir: join(versionDir, entry) });
+    }
+    return rounds.sort((a, b) => b.round - a.round);
+  }
+
+  private versionDir(key: Pick<DatasetKey, 'tournament' | 'version'>): string {
+    return join(this.tournamentDir(key.tournament), key.version);
+  }
+
+  private tournamentDir(tournament: number): string {
+    return join(this.dataDir, tournamentFolder(tournament));
   }
 }
 

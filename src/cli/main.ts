@@ -1,6 +1,5 @@
-import { readdir } from 'node:fs/promises';
-import { join } from 'node:path';
 import type { FeatureSetsDocument } from '../models/features.js';
+import { FEATURES_FILE } from '../pipeline/data.js';
 import { makeRedactor } from '../pipeline/errors.js';
 import { systemClock, TOURNAMENTS, type Clock, type NumeraiPort } from '../pipeline/ports.js';
 import { exitCodeFor } from '../pipeline/report.js';
@@ -100,20 +99,15 @@ async function check(settings: PipelineSettings, json: boolean, io: CliIo): Prom
   return report.ok && report.models.length > 0 ? EXIT.ok : EXIT.failed;
 }
 
-/** The newest stored features.json of each classic dataset version in the data folder (see LocalDatasetStore). */
+/** The newest stored features.json of each classic dataset version in the data folder. */
 async function storedFeatures(dataDir: string): Promise<Map<string, FeatureSetsDocument>> {
   const { readFeaturesJson } = await import('../data/features-json.js');
+  const store = new LocalDatasetStore(dataDir);
   const found = new Map<string, FeatureSetsDocument>();
-  const tournamentDir = join(dataDir, Object.keys(TOURNAMENTS)[0]);
-  const list = async (dir: string) => readdir(dir).catch(() => [] as string[]);
-  for (const version of await list(tournamentDir)) {
-    const rounds = (await list(join(tournamentDir, version)))
-      .map((entry) => /^round-(\d+)$/.exec(entry))
-      .filter((match): match is RegExpExecArray => match !== null)
-      .sort((a, b) => Number(b[1]) - Number(a[1]));
-    for (const round of rounds) {
+  for (const version of await store.versions(TOURNAMENTS.classic)) {
+    for (const path of await store.roundPaths(TOURNAMENTS.classic, version, FEATURES_FILE)) {
       try {
-        found.set(version, await readFeaturesJson(join(tournamentDir, version, round[0], 'features.json')));
+        found.set(version, await readFeaturesJson(path));
         break;
       } catch {
         // Missing or unreadable in this round: try an older one.
