@@ -65,7 +65,7 @@ const STATUS_TEXT: Record<ScenarioResult['status'], string> = {
 };
 
 function runSuites(resultsFile: string): number {
-  const files = ['numerai-faults', 'github-faults', 'bad-input', 'concurrency', 'canary'].map((name) => `test/reliability/${name}.test.ts`);
+  const files = MATRICES.map(({ matrix }) => `test/reliability/${matrix}.test.ts`);
   console.log(`Running the reliability suites (full matrices): ${files.join(', ')}`);
   const child = spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=1', '--test-reporter=dot', ...files], {
     cwd: ROOT,
