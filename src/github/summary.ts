@@ -123,11 +123,16 @@ function runFacts(report: RunReport): string {
   return `Tournament: ${tournament} · started ${report.startedAt} · took ${Number.isFinite(took) ? formatDuration(took) : '?'}`;
 }
 
-function totalsLine(report: RunReport): string {
+/** "3 submitted · 1 skipped · 0 failed" (and the dry-run count when there is one). */
+function totalsCounts(report: RunReport): string {
   const t = report.totals;
   const parts = [`${t.submitted} submitted`, `${t.skipped} skipped`, `${t.failed} failed`];
   if (t['dry-run'] > 0 || report.dryRun) parts.push(`${t['dry-run']} dry run`);
-  return `Totals: ${parts.join(' · ')} (${report.models.length} model${report.models.length === 1 ? '' : 's'})`;
+  return parts.join(' · ');
+}
+
+function totalsLine(report: RunReport): string {
+  return `Totals: ${totalsCounts(report)} (${report.models.length} model${report.models.length === 1 ? '' : 's'})`;
 }
 
 function modelTable(report: RunReport, issues: Record<string, IssueLink>, sanitize: Sanitize): SummaryTableRow[] {
@@ -150,7 +155,7 @@ function modelTable(report: RunReport, issues: Record<string, IssueLink>, saniti
   const totalRows = report.models.reduce((sum, m) => sum + (m.rows ?? 0), 0);
   const footer = [
     '<b>Total</b>',
-    escapeHtml(totalsLine(report).replace(/^Totals: /, '').replace(/ \(.*\)$/, '')),
+    escapeHtml(totalsCounts(report)),
     EMPTY,
     totalRows > 0 ? totalRows.toLocaleString('en-US') : NONE,
     EMPTY,
