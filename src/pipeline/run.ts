@@ -1,5 +1,5 @@
 import { mkdir, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { FEATURES_FILE, LIVE_FILE, obtainDataset, readLive, unionColumns } from './data.js';
 import type { EngineModel, LiveTable, PredictionEngine } from './engine.js';
 import { PipelineError, classifyError, errorMessage, makeRedactor } from './errors.js';
@@ -275,7 +275,7 @@ async function processModel(
     }
     const csv = engine.submissionCsv(table.ids, predictions);
     const path = csvPath(settings, round, entry.name);
-    await mkdir(join(settings.outputDir, `round-${round}`), { recursive: true });
+    await mkdir(dirname(path), { recursive: true });
     await writeFile(path, csv);
     report.csvPath = path;
     finishStage();
@@ -385,7 +385,7 @@ function redactingReporter(reporter: Reporter, redact: (text: string) => string)
 
 async function writeReport(report: RunReport, path: string, reporter: Reporter): Promise<void> {
   try {
-    await mkdir(join(path, '..'), { recursive: true });
+    await mkdir(dirname(path), { recursive: true });
     await writeFile(path, `${JSON.stringify(report, null, 2)}\n`);
   } catch (error) {
     reporter.log('warning', `could not write the report to ${path}: ${errorMessage(error)}`);
