@@ -10,7 +10,7 @@
  */
 import { open, type FileHandle } from 'node:fs/promises';
 import { asyncBufferFromFile, parquetMetadataAsync, parquetSchema } from 'hyparquet';
-import type { AsyncBuffer, ColumnMetaData, FileMetaData, SchemaElement } from 'hyparquet';
+import type { AsyncBuffer, ColumnMetaData, FileMetaData, SchemaElement, SchemaTree } from 'hyparquet';
 import { compressors } from 'hyparquet-compressors';
 import { decodeNumericChunk, decodeStringChunk, type ChunkColumn, type NumericColumn } from './parquet-pages.js';
 import { DataError, listNames, messageOf } from './errors.js';
@@ -78,24 +78,25 @@ async function openParquet(path: string): Promise<{ file: AsyncBuffer; metadata:
   }
 }
 
-/** Checks, from the footer alone, that every requested column exists and is numeric, and that the id is text. */
-function checkSchema(path: string, metadata: FileMetaData, columns: readonly string[], idColumn: string): void {
-  const elements = new Map<string, SchemaElement>();
-  for (const child of parquetSchema(metadata).children) elements.set(child.element.name, child.element);
-
-  const missing = [idColumn, ...columns].filter((name) => !elements.has(name));
+/**
+ * Checks, from the footer alone, that every requested column exists and is numeric, and that the id is text.
+ * `children` are the schema's top-level columns by name.
+ */
+function checkSchema(path: string, metadata: FileMetaData, children: ReadonlyMap<string, SchemaTree>, columns: readonly string[], idColumn: string): void {
+  const missing = [idColumn, ...columns].filter((name) => !children.has(name));
   if (missing.length > 0) {
     throw new DataError(path, `${missing.length} requested column(s) are not in the file: ${listNames(missing)}`, { columns: missing });
   }
-  const id = elements.get(idColumn)!;
+  const element = (name: string): SchemaElement => children.get(name)!.element;
+  const id = element(idColumn);
   if (!isString(id)) {
     throw new DataError(path, `the id column "${idColumn}" holds ${describeType(id)}; expected strings (BYTE_ARRAY)`, {
       columns: [idColumn],
     });
   }
-  const wrong = columns.filter((name) => !isNumeric(elements.get(name)!));
+  const wrong = columns.filter((name) => !isNumeric(element(name)));
   if (wrong.length > 0) {
-    const described = wrong.map((name) => `${name} (${describeType(elements.get(name)!)})`);
+    const described = wrong.map((name) => `${name} (${describeType(element(name))})`);
     throw new DataError(
       path,
       `${wrong.length} feature column(s) are not numeric: ${listNames(described)}; expected INT32/INT64 (optionally INT_8…) or FLOAT/DOUBLE`,
@@ -178,14 +179,14 @@ export async function readParquetTable(path: string, columns: readonly string[],
   const idColumn = options.idColumn ?? 'id';
   const names = unique(columns);
   const { file, metadata } = await openParquet(path);
-  checkSchema(path, metadata, names, idColumn);
+  // Built once: hyparquet's getSchemaPath rebuilds the whole tree per call, quadratic on 2,748 columns.
+  const tree = parquetSchema(metadata);
+  const children = new Map(tree.children.map((child) => [child.element.name, child]));
+  checkSchema(path, metadata, children, names, idColumn);
 
   const rows = Number(metadata.num_rows);
   const width = names.length;
   const values = new Float32Array(rows * width);
-  // Built once: hyparquet's getSchemaPath rebuilds the whole tree per call, quadratic on 2,748 columns.
-  const tree = parquetSchema(metadata);
-  const children = new Map(tree.children.map((child) => [child.element.name, child]));
   const numericColumns: NumericColumn[] = names.map((name) => {
     const leaf = children.get(name)!;
     return { name, element: leaf.element, schemaPath: [tree, leaf] };
