@@ -1,6 +1,5 @@
 import { mkdir, stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import type { LiveTable, PredictionEngine } from './engine.js';
 import { PipelineError, classifyError, errorMessage } from './errors.js';
 import { LockTimeoutError, describeHolder, lockName, type Locks } from './locks.js';
 import type { DatasetKey, DatasetStore, NumeraiPort, Reporter } from './ports.js';
@@ -111,8 +110,4 @@ export function unionColumns(lists: readonly (readonly string[])[]): string[] {
   const seen = new Set<string>();
   for (const list of lists) for (const column of list) seen.add(column);
   return [...seen];
-}
-
-export function readLive(engine: PredictionEngine, columns: readonly string[]): (path: string) => Promise<LiveTable> {
-  return (path) => engine.readLiveTable(path, columns);
 }

@@ -1,6 +1,6 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { FEATURES_FILE, LIVE_FILE, obtainDataset, readLive, unionColumns } from './data.js';
+import { FEATURES_FILE, LIVE_FILE, obtainDataset, unionColumns } from './data.js';
 import type { EngineModel, LiveTable, PredictionEngine } from './engine.js';
 import { PipelineError, classifyError, errorMessage, makeRedactor } from './errors.js';
 import { describeHolder, fileLocks, lockFolder, lockName, type HeldLock, type Locks } from './locks.js';
@@ -226,7 +226,7 @@ async function prepareVersion(
 
   try {
     const columns = unionColumns(models.map((model) => model.features));
-    const table = await obtainDataset(key(LIVE_FILE), readLive(engine, columns), ports, datasets);
+    const table = await obtainDataset(key(LIVE_FILE), (path) => engine.readLiveTable(path, columns), ports, datasets);
     ports.reporter.log('info', `Read ${version}/${LIVE_FILE}: ${table.rows} rows × ${columns.length} features.`);
     return { table, models };
   } catch (error) {
