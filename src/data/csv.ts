@@ -6,7 +6,7 @@
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { parse } from 'csv-parse';
-import { DataError, listNames, messageOf } from './errors.js';
+import { DataError, fileAccessError, listNames, messageOf } from './errors.js';
 import type { ReadTableOptions } from './parquet.js';
 import type { FeatureTable } from './table.js';
 
@@ -57,8 +57,7 @@ export async function readCsvTable(path: string, columns: readonly string[], opt
     if (info.size === 0) throw new DataError(path, 'the file is empty (0 bytes); expected a CSV file with a header row');
   } catch (error) {
     if (error instanceof DataError) throw error;
-    const code = (error as NodeJS.ErrnoException).code;
-    throw new DataError(path, code === 'ENOENT' ? 'file not found' : `cannot open the file: ${messageOf(error)}`, { cause: error });
+    throw fileAccessError(path, error, 'open');
   }
 
   const parser = createReadStream(path).pipe(parse({ bom: true, relax_column_count: false, skip_empty_lines: true }));

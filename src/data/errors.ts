@@ -17,6 +17,12 @@ export class DataError extends Error {
   }
 }
 
+/** The DataError for a file that could not be opened or read: "file not found", else the system's reason. */
+export function fileAccessError(file: string, error: unknown, action: 'open' | 'read'): DataError {
+  const code = (error as NodeJS.ErrnoException).code;
+  return new DataError(file, code === 'ENOENT' ? 'file not found' : `cannot ${action} the file: ${messageOf(error)}`, { cause: error });
+}
+
 /** "a, b, c and 12 more": long column lists stay readable in one log line. */
 export function listNames(names: readonly string[], limit = 10): string {
   const shown = names.slice(0, limit).join(', ');

@@ -4,7 +4,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { Ajv, type ErrorObject } from 'ajv';
-import { DataError, messageOf } from './errors.js';
+import { DataError, fileAccessError, messageOf } from './errors.js';
 
 export interface FeaturesJson {
   feature_sets: Record<string, string[]>;
@@ -39,8 +39,7 @@ export async function readFeaturesJson(path: string): Promise<FeaturesJson> {
   try {
     text = await readFile(path, 'utf8');
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    throw new DataError(path, code === 'ENOENT' ? 'file not found' : `cannot read the file: ${messageOf(error)}`, { cause: error });
+    throw fileAccessError(path, error, 'read');
   }
   let document: unknown;
   try {

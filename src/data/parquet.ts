@@ -13,7 +13,7 @@ import { asyncBufferFromFile, parquetMetadataAsync, parquetSchema } from 'hyparq
 import type { AsyncBuffer, ColumnMetaData, FileMetaData, SchemaElement, SchemaTree } from 'hyparquet';
 import { compressors } from 'hyparquet-compressors';
 import { decodeNumericChunk, decodeStringChunk, type ChunkColumn, type NumericColumn } from './parquet-pages.js';
-import { DataError, listNames, messageOf } from './errors.js';
+import { DataError, fileAccessError, listNames, messageOf } from './errors.js';
 import type { FeatureTable } from './table.js';
 
 export interface ReadTableOptions {
@@ -58,8 +58,7 @@ async function openParquet(path: string): Promise<{ file: AsyncBuffer; metadata:
   try {
     file = await asyncBufferFromFile(path);
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    throw new DataError(path, code === 'ENOENT' ? 'file not found' : `cannot open the file: ${messageOf(error)}`, { cause: error });
+    throw fileAccessError(path, error, 'open');
   }
   if (file.byteLength === 0) throw new DataError(path, 'the file is empty (0 bytes); expected a parquet file');
   if (file.byteLength < MIN_PARQUET_BYTES) {
