@@ -146,23 +146,30 @@ export async function syncFailureIssues(report: RunReport, options: FailureIssue
     }
   };
 
+  // The three things this sync does to an issue; every text is sanitized here, just before it is sent.
+  const openIssue = async (title: string, body: string): Promise<IssueLink> => {
+    await ensureLabel();
+    const { data } = await client.rest.issues.create({ owner, repo, title: truncate(sanitize(title), MAX_TITLE_CHARS), body: sanitize(body), labels: [label] });
+    return { number: data.number, url: data.html_url, action: 'opened' };
+  };
+  const comment = async (issue: OpenIssue, body: string): Promise<IssueLink> => {
+    await client.rest.issues.createComment({ owner, repo, issue_number: issue.number, body: sanitize(body) });
+    return { number: issue.number, url: issue.html_url, action: 'commented' };
+  };
+  const close = async (issue: OpenIssue, body: string): Promise<IssueLink> => {
+    await comment(issue, body);
+    await client.rest.issues.update({ owner, repo, issue_number: issue.number, state: 'closed', state_reason: 'completed' });
+    return { number: issue.number, url: issue.html_url, action: 'closed' };
+  };
+
   if (report.error) {
     const existing = open.get(RUN_KEY)?.[0];
     try {
       if (existing) {
-        await client.rest.issues.createComment({ owner, repo, issue_number: existing.number, body: sanitize(texts.runFailedAgain(report)) });
-        result.runIssue = { number: existing.number, url: existing.html_url, action: 'commented' };
+        result.runIssue = await comment(existing, texts.runFailedAgain(report));
       } else {
-        await ensureLabel();
-        const { data } = await client.rest.issues.create({
-          owner,
-          repo,
-          title: truncate(sanitize(texts.runTitle(report)), MAX_TITLE_CHARS),
-          body: sanitize(texts.runFailed(report)),
-          labels: [label],
-        });
-        result.runIssue = { number: data.number, url: data.html_url, action: 'opened' };
-        logger.log('info', `Opened issue #${data.number} because the run failed before reaching the models.`);
+        result.runIssue = await openIssue(texts.runTitle(report), texts.runFailed(report));
+        logger.log('info', `Opened issue #${result.runIssue.number} because the run failed before reaching the models.`);
       }
     } catch (error) {
       fail(existing ? `comment on issue #${existing.number} about the failed run` : 'open an issue about the failed run', error);
@@ -173,9 +180,7 @@ export async function syncFailureIssues(report: RunReport, options: FailureIssue
     for (const issue of open.get(RUN_KEY) ?? []) {
       if (writesBlocked) break;
       try {
-        await client.rest.issues.createComment({ owner, repo, issue_number: issue.number, body: sanitize(texts.runRecovered(report)) });
-        await client.rest.issues.update({ owner, repo, issue_number: issue.number, state: 'closed', state_reason: 'completed' });
-        result.runIssue = { number: issue.number, url: issue.html_url, action: 'closed' };
+        result.runIssue = await close(issue, texts.runRecovered(report));
       } catch (error) {
         fail(`close issue #${issue.number} about an earlier failed run`, error);
       }
@@ -187,20 +192,12 @@ export async function syncFailureIssues(report: RunReport, options: FailureIssue
     const existing = open.get(model.model)?.[0];
     try {
       if (existing) {
-        await client.rest.issues.createComment({ owner, repo, issue_number: existing.number, body: sanitize(texts.repeatedFailure(model)) });
-        result.links[model.model] = { number: existing.number, url: existing.html_url, action: 'commented' };
+        result.links[model.model] = await comment(existing, texts.repeatedFailure(model));
         logger.log('info', `Commented on issue #${existing.number}: ${model.model} failed again.`, { model: model.model });
       } else {
-        await ensureLabel();
-        const { data } = await client.rest.issues.create({
-          owner,
-          repo,
-          title: truncate(sanitize(texts.title(model)), MAX_TITLE_CHARS),
-          body: sanitize(texts.firstFailure(model)),
-          labels: [label],
-        });
-        result.links[model.model] = { number: data.number, url: data.html_url, action: 'opened' };
-        logger.log('info', `Opened issue #${data.number} for the failure of ${model.model}.`, { model: model.model });
+        const opened = await openIssue(texts.title(model), texts.firstFailure(model));
+        result.links[model.model] = opened;
+        logger.log('info', `Opened issue #${opened.number} for the failure of ${model.model}.`, { model: model.model });
       }
     } catch (error) {
       fail(existing ? `comment on issue #${existing.number} for ${model.model}` : `open an issue for ${model.model}`, error, model.model);
@@ -211,9 +208,7 @@ export async function syncFailureIssues(report: RunReport, options: FailureIssue
     for (const issue of open.get(model.model) ?? []) {
       if (writesBlocked) break;
       try {
-        await client.rest.issues.createComment({ owner, repo, issue_number: issue.number, body: sanitize(texts.recovered(model)) });
-        await client.rest.issues.update({ owner, repo, issue_number: issue.number, state: 'closed', state_reason: 'completed' });
-        result.links[model.model] = { number: issue.number, url: issue.html_url, action: 'closed' };
+        result.links[model.model] = await close(issue, texts.recovered(model));
         logger.log('info', `Closed issue #${issue.number}: ${model.model} is submitting again.`, { model: model.model });
       } catch (error) {
         fail(`close issue #${issue.number} for ${model.model}`, error, model.model);
