@@ -3,7 +3,7 @@
  * post-processed (rank into (0, 1) by default). Sessions live only as long as they are needed.
  */
 import { readFile } from 'node:fs/promises';
-import type { FeatureTable } from '../data/table.js';
+import { columnIndexes, type FeatureTable } from '../data/table.js';
 import { ModelError } from './errors.js';
 import { runMember, type RunOptions } from './inference.js';
 import type { LoadedMember, LoadedModel } from './load.js';
@@ -120,11 +120,8 @@ function checkFinite(model: LoadedModel, member: LoadedMember, raw: Float64Array
   );
 }
 
+/** Called once the member has run, so every feature is a column of the table. */
 function rowHasMissing(table: FeatureTable, features: readonly string[], row: number): boolean {
-  const position = new Map(table.columns.map((name, j) => [name, j]));
   const base = row * table.columns.length;
-  return features.some((name) => {
-    const j = position.get(name);
-    return j !== undefined && Number.isNaN(table.values[base + j]);
-  });
+  return columnIndexes(table, features).some((j) => Number.isNaN(table.values[base + j]));
 }
