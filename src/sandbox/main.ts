@@ -5,6 +5,7 @@
  */
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
+import { defaultAccountSpecs } from './accounts.js';
 import { DEFAULT_FEATURES, DEFAULT_ROUND, DEFAULT_ROWS, DEFAULT_SEED, startSandbox } from './server.js';
 import type { ClosedShape, Fault, RoundState, Sandbox } from './types.js';
 
@@ -171,14 +172,8 @@ async function main(argv: string[]): Promise<void> {
       `NUMERAI_PUBLIC_ID=${sandbox.credentials.publicId}\n` +
       `NUMERAI_SECRET_KEY=${sandbox.credentials.secretKey}\n`,
   );
-  const names = ['example_gbt', 'example_ensemble', 'example_linear', 'example_model_upload', 'example_signals', 'example_crypto'];
-  const lines = names.flatMap((n) => {
-    try {
-      return [`  ${n.padEnd(22)} ${sandbox.modelId(n)}`];
-    } catch {
-      return [];
-    }
-  });
+  // startSandbox is given no accounts here: the user's models are those of the default first account.
+  const lines = defaultAccountSpecs()[0].models.map(({ name }) => `  ${name.padEnd(22)} ${sandbox.modelId(name)}`);
   process.stderr.write(`models:\n${lines.join('\n')}\n(example_model_upload is managed by Numerai Model Uploads: API submissions are refused)\n`);
   process.stderr.write('type help for commands; Ctrl-C stops the sandbox\n');
 
