@@ -97,6 +97,22 @@ function render(results: ScenarioResult[]): string {
       'runs in `npm test`; `npm run reliability:report` runs every cell and regenerates this page; `npm run soak` runs ' +
       'the soak.',
     '',
+    'The suites inject, at every network step of a run (round, models, submission status, dataset URL, dataset ' +
+      'download, upload auth, the signed PUT, `create_submission`, the Actions cache service, the blob store, the ' +
+      'artifact service and the GitHub issues API), a 5xx, a 429 with Retry-After, a hang, a connection reset mid-body ' +
+      'and a malformed body, once and persistently. Each cell asserts that the run recovered, or that only the model ' +
+      'that met the fault failed, with a classified error, while the others were submitted; that no model was ' +
+      'submitted twice (counted on the server); that no partial file was left in the data folder or the cache; that ' +
+      'the run finished within its bound; and that the secret key appears in no log line, report, CSV, artifact, ' +
+      'issue or error message. A bad-input matrix does the same for broken `model.yml` files, wrong feature names, ' +
+      'mismatched or corrupt ONNX files, models that predict NaN or constants, corrupt cached parquet files, wrong or ' +
+      'under-scoped keys and models the account cannot submit through the API.',
+    '',
+    'The soak runs 200 whole submissions in one process and fails if the heap grows, a handle or file descriptor is ' +
+      'left open, RSS keeps growing over the second half, a temporary file is left behind or a model is submitted ' +
+      'twice (`SOAK_RUNS=50 npm run soak` for a shorter one). Its figures are written to `docs/reliability-soak.json` ' +
+      'and shown below.',
+    '',
     `**${total.tried} scenarios tried, ${total.passed} passed, ${total.bugs} expose a known product bug (marked todo), ${total.failed} failed.**`,
     '',
     '| Matrix | Tried | Passed | Known bug (todo) | Failed |',

@@ -1,6 +1,6 @@
 /**
  * The run report: one JSON document per run, written by the pipeline and read by the shells (job summary,
- * failure issues, CLI table). Its schema is documented in README.md ("The run report"); bump
+ * failure issues, CLI table). Its schema is documented in docs/report.md; bump
  * REPORT_SCHEMA_VERSION on any incompatible change (adding an optional field is compatible).
  */
 
