@@ -159,7 +159,7 @@ export class GraphqlTransport {
     }
     if (!HEADER_SAFE.test(credentials.publicId) || !HEADER_SAFE.test(credentials.secretKey)) {
       throw new NumeraiError(
-        `The Numerai API keys contain whitespace or control characters (often a trailing newline pasted into a secret), so they cannot be sent. Re-enter NUMERAI_PUBLIC_ID and NUMERAI_SECRET_KEY without surrounding whitespace.`,
+        `The Numerai API keys contain whitespace or control characters inside them, so they cannot be sent (surrounding whitespace, such as a trailing newline pasted into a secret, is removed before this check). Re-enter NUMERAI_PUBLIC_ID and NUMERAI_SECRET_KEY exactly as numer.ai shows them.`,
         { kind: 'auth', operation },
       );
     }

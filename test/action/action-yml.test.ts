@@ -27,6 +27,12 @@ describe('action.yml', () => {
     for (const input of inputs.values()) assert.ok((input.description ?? '').length > 20, `${input.id} is documented`);
   });
 
+  it('names every scope the key needs in the public-id description', () => {
+    // The scopes of docs/run.md ("API key scopes"): a key created from this description alone must work.
+    const description = inputs.get(Inputs.PublicId)?.description ?? '';
+    for (const scope of ['upload_submission', 'read_user_info', 'read_submission_info']) assert.ok(description.includes(scope), scope);
+  });
+
   it('requires only the two keys, with the defaults the code assumes for the rest', () => {
     const required = [...inputs.values()].filter((input) => input.required).map((input) => input.id);
     assert.deepEqual(required.sort(), [Inputs.PublicId, Inputs.SecretKey].sort());

@@ -98,6 +98,14 @@ describe('readActionSettings', () => {
     assert.deepEqual(masked.sort(), ['PUBLICID123', 'ghs_abc', CANARY_SECRET].sort());
   });
 
+  it('removes surrounding whitespace from the keys (a newline pasted into a secret) and masks what is sent', () => {
+    const { src, masked } = source({ [Inputs.PublicId]: ' PUBLICID123\n', [Inputs.SecretKey]: `\t${CANARY_SECRET}\r\n` });
+    const settings = readActionSettings(src);
+    assert.equal(settings.pipeline.publicId, 'PUBLICID123');
+    assert.equal(settings.pipeline.secretKey, CANARY_SECRET);
+    assert.ok(masked.includes(CANARY_SECRET) && masked.includes('PUBLICID123'));
+  });
+
   it('reports missing keys with how to pass them, never echoing other values', () => {
     const { src } = source({ [Inputs.SecretKey]: '   ' });
     assert.throws(() => readActionSettings(src), /Input "secret-key": required but empty\. Pass it from a secret: secret-key: \$\{\{ secrets\.NUMERAI_SECRET_KEY \}\}/);

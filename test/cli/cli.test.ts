@@ -61,6 +61,15 @@ describe('usage', () => {
     });
   }
 
+  test('keys lose their surrounding whitespace, as in the action (a trailing newline from a file or a paste)', () => {
+    const { root } = workspace();
+    writeFileSync(join(root, '.env'), 'NUMERAI_PUBLIC_ID=" from_file "\n');
+    const parsed = parseCommandLine(['submit'], { env: { NUMERAI_SECRET_KEY: '  env_secret\n' }, cwd: root });
+    assert.ok(parsed.kind === 'run');
+    assert.equal(parsed.settings.publicId, 'from_file');
+    assert.equal(parsed.settings.secretKey, 'env_secret');
+  });
+
   test('keys come from the environment, else from .env; the environment wins', () => {
     const { root } = workspace();
     writeFileSync(join(root, '.env'), 'NUMERAI_PUBLIC_ID=from_file\nNUMERAI_SECRET_KEY="file secret"\n');

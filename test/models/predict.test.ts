@@ -72,6 +72,10 @@ before(async () => {
   await addModel(models.dir, 'ridge_filled', `${base}onnx: model.onnx\nfill_missing: 2\n`, { 'model.onnx': 'ridge.onnx' });
   await addModel(models.dir, 'int8', `${base}onnx: model.onnx\n`, { 'model.onnx': 'ridge_int8.onnx' });
   await addModel(models.dir, 'int8_filled', `${base}onnx: model.onnx\nfill_missing: 2\n`, { 'model.onnx': 'ridge_int8.onnx' });
+  const pair = `${base}onnx:\n  - {file: ridge.onnx, weight: 1}\n  - {file: int8.onnx, weight: 1}\n`;
+  const pairFiles = { 'ridge.onnx': 'ridge.onnx', 'int8.onnx': 'ridge_int8.onnx' };
+  await addModel(models.dir, 'pair', pair, pairFiles);
+  await addModel(models.dir, 'pair_filled', `${pair}fill_missing: 2\n`, pairFiles);
   for (const result of await loadModels(models.dir)) {
     assert.ok(result.ok, result.name);
     loaded.set(result.name, result.model);
@@ -138,6 +142,14 @@ describe('runtime failures', () => {
     const predictions = await predict(model('ridge_filled'), withNan(), ref.features);
     assert.equal(predictions.length, 200);
     assert.ok(predictions.every((p) => p > 0 && p < 1));
+  });
+
+  test('fill_missing applies to every member of an ensemble', async () => {
+    await assert.rejects(predict(model('pair'), withNan(), ref.features), ModelError);
+    const ridge = await predict(model('ridge_filled'), withNan(), ref.features);
+    const int8 = await predict(model('int8_filled'), withNan(), ref.features);
+    const expected = naiveRank(Array.from(ridge, (r, i) => 0.5 * r + 0.5 * int8[i]));
+    assert.ok(maxAbsDiff(await predict(model('pair_filled'), withNan(), ref.features), expected) < 1e-12);
   });
 
   test('an int8 model refuses missing values without fill_missing, and fractional values always', async () => {
