@@ -5,7 +5,7 @@
  */
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
-import { defaultAccountSpecs } from './accounts.js';
+import { defaultAccountSpecs } from './accounts/keys.js';
 import { DEFAULT_FEATURES, DEFAULT_ROUND, DEFAULT_ROWS, DEFAULT_SEED, startSandbox } from './server.js';
 import type { ClosedShape, Fault, RoundState, Sandbox } from './types.js';
 

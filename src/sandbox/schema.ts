@@ -1,6 +1,7 @@
 /**
  * The GraphQL schema of the sandbox: the part of Numerai's API (an Elixir/Absinthe server, root types
  * `RootQueryType` and `RootMutationType`) that numerapi and this project use, with the real field and argument names.
+ * Each part of the API (api.ts) brings the schema text of its concern; this module joins them into one schema.
  *
  * Absinthe's default naming adapter turns incoming camelCase names into snake_case, so the real API takes both
  * spellings of a field or argument (numerapi itself sends `submission_upload_auth` and `public_id` next to
@@ -12,193 +13,50 @@ import {
   buildASTSchema,
   Kind,
   parse,
+  type DefinitionNode,
   type DocumentNode,
   type FieldDefinitionNode,
   type GraphQLSchema,
   type InputValueDefinitionNode,
   type ObjectTypeDefinitionNode,
 } from 'graphql';
+import { API_PARTS } from './api.js';
+import { otherSpelling } from './spellings.js';
 
-/** Root fields as numerapi spells them (the canonical operation names of the sandbox). */
-export const SDL = /* GraphQL */ `
+export { arg, toCamel, toSnake } from './spellings.js';
+
+/** The root types; their fields come from the parts' `extend type RootQueryType` / `RootMutationType` blocks. */
+const ROOT_SDL = /* GraphQL */ `
 schema { query: RootQueryType mutation: RootMutationType }
-
-enum RoundStatus { UPCOMING OPEN RESOLVING RESOLVED }
-
-type RootQueryType {
-  rounds(tournament: Int, number: Int, target: String, status: RoundStatus, limit: Int): [Round]
-  tournaments: [Tournament]
-  account: Account
-  model(modelId: String): Model
-  submissions(modelId: String, tournament: Int): [Submission]
-  listDatasets(round: Int, tournament: Int): [String]
-  dataset(filename: String!, round: Int, tournament: Int): String
-  submission_upload_auth(filename: String!, tournament: Int!, modelId: String): UploadAuth
-  submissionUploadSignalsAuth(filename: String!, tournament: Int, modelId: String): UploadAuth
-  diagnosticsUploadAuth(filename: String!, tournament: Int, modelId: String): UploadAuth
-  submissionDownloadAuth(id: String!): UploadAuth
-  diagnostics(id: String, modelId: String!): Diagnostics
-  accountProfile(username: String!, tournament: Int): AccountProfile
-  computePickleUploadAuth(filename: String!, modelId: String!): UploadAuth
-  computePickleDataVersions: [ComputePickleOption]
-  computePickleDockerImages: [ComputePickleOption]
-}
-
-type RootMutationType {
-  create_submission(filename: String!, tournament: Int!, modelId: String, triggerId: String, source: String, dataDatestamp: Int): Submission
-  createSignalsSubmission(filename: String!, modelId: String, triggerId: String, source: String, dataDatestamp: Int): Submission
-  createDiagnostics(filename: String!, tournament: Int!, modelId: String): Diagnostics
-  setSubmissionWebhook(modelId: String!, newSubmissionWebhook: String): String
-  triggerModelWebhook(modelId: String!): String
-  createComputePickleUpload(filename: String!, tournament: Int, modelId: String!, dataVersionId: String, dockerImageId: String): ComputePickleUpload
-}
-
-type Tournament { id: String name: String tournament: Int active: Boolean }
-
-type Round {
-  id: String
-  tournament: Int
-  number: Int
-  target: String
-  openTime: String
-  closeStakingTime: String
-  closeTime: String
-  scoreTime: String
-  resolveTime: String
-  resolvedGeneral: Boolean
-  resolvedStaking: Boolean
-  payoutFactor: String
-  stakeThreshold: String
-  dataDatestamp: Int
-  minCorrMultiplier: Float
-  maxCorrMultiplier: Float
-  defaultCorrMultiplier: Float
-  minMmcMultiplier: Float
-  maxMmcMultiplier: Float
-  defaultMmcMultiplier: Float
-  roundScoreConfigs: [RoundScoreConfig]
-}
-
-type RoundScoreConfig {
-  id: String
-  scoreConfigId: String
-  roundNumberStart: Int
-  roundNumberEnd: Int
-  name: String
-  version: Int
-  displayName: String
-  totalScoreDays: Int
-  returnsLagDays: Int
-  dataDelayDays: Int
-  universe: String
-  isCanonScore: Boolean
-  isPayout: Boolean
-  scoringStart: String
-  scoringEnd: String
-  minMultiplier: Float
-  maxMultiplier: Float
-  defaultMultiplier: Float
-  clipThreshold: Float
-  stakeThreshold: String
-  payoutFactor: String
-}
-
-type Account {
-  id: String
-  username: String
-  email: String
-  walletAddress: String
-  availableNmr: String
-  mfaEnabled: Boolean
-  status: String
-  insertedAt: String
-  models: [Model]
-  apiTokens: [ApiToken]
-}
-
-type ApiToken { name: String public_id: String scopes: [String] }
-
-type Model {
-  id: String
-  name: String
-  username: String
-  displayName: String
-  tournament: Int
-  insertedAt: String
-  submissions: [Submission]
-  latestSubmissions: [LatestSubmission]
-  v2Stake: Stake
-  submissionWebhook: String
-}
-
-type Stake { status: String txHash: String }
-
-type Submission {
-  id: String
-  filename: String
-  insertedAt: String
-  triggerId: String
-  selected: Boolean
-  source: String
-  dataDatestamp: Int
-  firstEffectiveDate: String
-  round: Round
-}
-
-type LatestSubmission {
-  roundNumber: Int
-  roundOpen: String
-  roundCloseStaking: String
-  roundClose: String
-  filename: String
-  status: String
-  timestamp: String
-}
-
-type UploadAuth { filename: String url: String }
-
-type AccountProfile { username: String models: [ProfileModel] }
-
-type ProfileModel { id: String displayName: String username: String tournament: Int }
-
-type Diagnostics {
-  id: String
-  status: String
-  message: String
-  updatedAt: String
-  erasAcceptedCount: Int
-  trainedOnVal: Boolean
-  examplePredsCorrMean: Float
-  validationCorrMean: Float
-  validationCorrSharpe: Float
-  validationCorrStd: Float
-  validationMmcMean: Float
-  validationMaxDrawdown: Float
-  validationFeatureNeutralCorrMean: Float
-}
-
-type ComputePickleOption { id: String name: String }
-
-type ComputePickleUpload { id: String filename: String }
+type RootQueryType
+type RootMutationType
 `;
 
-/** camelCase → snake_case the way Elixir's Macro.underscore does it (v2Stake → v2_stake, modelId → model_id). */
-export function toSnake(name: string): string {
-  return name
-    .replace(/([A-Z]+)([A-Z][a-z])/g, '$1_$2')
-    .replace(/([a-z\d])([A-Z])/g, '$1_$2')
-    .toLowerCase();
+/** The whole schema text: the root types, then each part's, with root fields as numerapi spells them. */
+export const SDL = [ROOT_SDL, ...API_PARTS.map((p) => p.sdl)].join('\n');
+
+/**
+ * One document with every `extend type` folded into its type's definition (fields appended in part order), so that
+ * each type is one definition, as a schema written in one piece would have it.
+ */
+function foldExtensions(doc: DocumentNode): DocumentNode {
+  const types = new Map<string, ObjectTypeDefinitionNode>();
+  for (const def of doc.definitions) if (def.kind === Kind.OBJECT_TYPE_DEFINITION) types.set(def.name.value, def);
+  for (const def of doc.definitions) {
+    if (def.kind !== Kind.OBJECT_TYPE_EXTENSION) continue;
+    const base = types.get(def.name.value);
+    if (!base) throw new Error(`sandbox schema: extend type ${def.name.value}, but no part defines type ${def.name.value}`);
+    types.set(def.name.value, { ...base, fields: [...(base.fields ?? []), ...(def.fields ?? [])] });
+  }
+  const definitions: DefinitionNode[] = [];
+  for (const def of doc.definitions) {
+    if (def.kind === Kind.OBJECT_TYPE_EXTENSION) continue;
+    definitions.push(def.kind === Kind.OBJECT_TYPE_DEFINITION ? types.get(def.name.value)! : def);
+  }
+  return { ...doc, definitions };
 }
 
-/** snake_case → camelCase (public_id → publicId, create_submission → createSubmission). */
-export function toCamel(name: string): string {
-  return name.replace(/_([a-z\d])/g, (_m, c: string) => c.toUpperCase());
-}
-
-function otherSpelling(name: string): string | null {
-  const other = name.includes('_') ? toCamel(name) : toSnake(name);
-  return other === name ? null : other;
-}
+const DOCUMENT = foldExtensions(parse(SDL));
 
 /** Names that exist only as the added other spelling (kept out of "Did you mean" suggestions). */
 export const ADDED_SPELLINGS = new Set<string>();
@@ -250,9 +108,8 @@ function withArgumentSpellings(args: readonly InputValueDefinitionNode[]): Input
 
 /** The root fields by their canonical (numerapi) spelling. */
 export const ROOT_FIELDS: readonly string[] = (() => {
-  const doc = parse(SDL);
   const names: string[] = [];
-  for (const def of doc.definitions) {
+  for (const def of DOCUMENT.definitions) {
     if (def.kind === Kind.OBJECT_TYPE_DEFINITION && (def.name.value === 'RootQueryType' || def.name.value === 'RootMutationType')) {
       for (const f of def.fields ?? []) names.push(f.name.value);
     }
@@ -275,14 +132,6 @@ export function canonicalOperation(name: string): string | null {
   return CANONICAL.get(name) ?? null;
 }
 
-/** The argument value whichever spelling the client used (modelId or model_id). */
-export function arg<T>(args: Record<string, unknown>, name: string): T | undefined {
-  if (args[name] !== undefined && args[name] !== null) return args[name] as T;
-  const other = otherSpelling(name);
-  if (other && args[other] !== undefined && args[other] !== null) return args[other] as T;
-  return args[name] === null || (other !== null && args[other] === null) ? (null as T) : undefined;
-}
-
 export function buildSandboxSchema(): GraphQLSchema {
-  return buildASTSchema(withBothSpellings(parse(SDL)));
+  return buildASTSchema(withBothSpellings(DOCUMENT));
 }

@@ -4,7 +4,7 @@
  * or (for uploads) a Content-Type header that was not part of the signature gets a 403 with an S3 XML error body.
  */
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
-import { iso } from './clock.js';
+import { iso } from './rounds/clock.js';
 
 export const ACCESS_KEY_ID = 'AKIASANDBOXNUMERAI00';
 

@@ -11,10 +11,10 @@ import { createHash } from 'node:crypto';
 import { parquetReadObjects } from 'hyparquet';
 import { compressors } from 'hyparquet-compressors';
 import { parquetWriteBuffer } from 'hyparquet-writer';
-import { submissionCsv } from '../submission/csv.js';
-import { generateSyntheticDataset } from './synthetic/generate.js';
-import { nextUint32 } from './synthetic/prng.js';
-import type { SandboxDatasetFiles, SandboxDatasets } from './types.js';
+import { submissionCsv } from '../../submission/csv.js';
+import { generateSyntheticDataset } from '../synthetic/generate.js';
+import { nextUint32 } from '../synthetic/prng.js';
+import type { SandboxDatasetFiles, SandboxDatasets } from '../types.js';
 
 export type TournamentKey = 'classic' | 'signals' | 'crypto';
 
@@ -206,6 +206,13 @@ export function classicLiveIds(data: RoundData, version?: string): string[] {
   }
   const first = data.classicIds.values().next();
   return first.done ? [] : first.value;
+}
+
+/** The live ids of a tournament's submissions: a classic version (the first when absent), 'signals' or 'crypto'. */
+export function liveIdsOf(data: RoundData, version?: string): string[] {
+  if (version === 'signals') return data.signalsIds;
+  if (version === 'crypto') return data.cryptoIds;
+  return classicLiveIds(data, version);
 }
 
 async function readColumn(bytes: Uint8Array, column: string): Promise<string[]> {

@@ -3,7 +3,7 @@
  * so a user who pasted the keys printed by `npm run sandbox` keeps working keys across restarts.
  */
 import { createHash } from 'node:crypto';
-import { ALL_SCOPES, type SandboxAccountSpec, type SandboxKey, type Scope } from './types.js';
+import { ALL_SCOPES, type SandboxAccountSpec, type SandboxKey, type Scope } from '../types.js';
 
 export interface SandboxModel {
   id: string;

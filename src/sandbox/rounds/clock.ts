@@ -7,7 +7,7 @@
  *            `[null]` or the error "Current round not open for submissions" (closedShape).
  * Earlier rounds are one day apart.
  */
-import type { ClosedShape, RoundState } from './types.js';
+import type { ClosedShape, RoundState } from '../types.js';
 
 export const ROUND_NOT_OPEN = 'Current round not open for submissions';
 

@@ -1,0 +1,117 @@
+/** The rounds part of the API: `rounds` (the current round, one round, the latest rounds) and `tournaments`. */
+import { GraphQLError } from 'graphql';
+import { tournamentKey } from '../datasets/files.js';
+import type { ApiPart } from '../part.js';
+import { arg } from '../spellings.js';
+import type { SandboxWorld } from '../world.js';
+import { datestamp, iso, ROUND_NOT_OPEN, type RoundTimes } from './clock.js';
+
+export const roundsApi: ApiPart = {
+  sdl: /* GraphQL */ `
+enum RoundStatus { UPCOMING OPEN RESOLVING RESOLVED }
+
+extend type RootQueryType {
+  rounds(tournament: Int, number: Int, target: String, status: RoundStatus, limit: Int): [Round]
+  tournaments: [Tournament]
+}
+
+type Tournament { id: String name: String tournament: Int active: Boolean }
+
+type Round {
+  id: String
+  tournament: Int
+  number: Int
+  target: String
+  openTime: String
+  closeStakingTime: String
+  closeTime: String
+  scoreTime: String
+  resolveTime: String
+  resolvedGeneral: Boolean
+  resolvedStaking: Boolean
+  payoutFactor: String
+  stakeThreshold: String
+  dataDatestamp: Int
+  minCorrMultiplier: Float
+  maxCorrMultiplier: Float
+  defaultCorrMultiplier: Float
+  minMmcMultiplier: Float
+  maxMmcMultiplier: Float
+  defaultMmcMultiplier: Float
+}
+`,
+  resolvers: (world) => ({
+    RootQueryType: {
+      rounds: (_source, args) => rounds(world, args),
+      tournaments: () => [
+        { id: '8', name: 'classic', tournament: 8, active: true },
+        { id: '11', name: 'signals', tournament: 11, active: true },
+        { id: '12', name: 'crypto', tournament: 12, active: true },
+      ],
+    },
+  }),
+};
+
+export type RoundView = ReturnType<typeof roundView>;
+
+/** A round of a tournament as the API shows it. */
+export function roundView(world: SandboxWorld, tournament: number, times: RoundTimes) {
+  const resolved = times.resolveTime <= world.now();
+  return {
+    id: `${tournament}-${times.number}`,
+    tournament,
+    number: times.number,
+    target: tournament === 8 ? 'target_cyrus_20' : 'target',
+    openTime: iso(times.openTime),
+    closeStakingTime: iso(times.closeStakingTime),
+    closeTime: iso(times.closeTime),
+    scoreTime: iso(times.scoreTime),
+    resolveTime: iso(times.resolveTime),
+    resolvedGeneral: resolved,
+    resolvedStaking: resolved,
+    payoutFactor: '0.8',
+    stakeThreshold: '0.0',
+    dataDatestamp: datestamp(times.openTime),
+    minCorrMultiplier: 0.5,
+    maxCorrMultiplier: 2.0,
+    defaultCorrMultiplier: 0.5,
+    minMmcMultiplier: 0.0,
+    maxMmcMultiplier: 3.0,
+    defaultMmcMultiplier: 2.0,
+  };
+}
+
+/**
+ * `rounds(number: 0)` is the open round (`[null]` or an error while none is open, see ClosedShape); `number: n`
+ * that round; otherwise the latest 100 rounds, newest first, filtered by status and cut to `limit`.
+ */
+function rounds(world: SandboxWorld, args: Record<string, unknown>) {
+  const { clock } = world;
+  const tournament = arg<number>(args, 'tournament') ?? 8;
+  const number = arg<number>(args, 'number');
+  const status = arg<string>(args, 'status');
+  const limit = arg<number>(args, 'limit');
+  if (tournamentKey(tournament) === null) return [];
+  if (number === 0) {
+    if (!clock.acceptsSubmissions()) {
+      if (clock.closedShape === 'error') throw new GraphQLError(ROUND_NOT_OPEN);
+      return [null];
+    }
+    return [roundView(world, tournament, clock.currentTimes())];
+  }
+  if (number !== undefined && number !== null) {
+    const t = clock.times(number);
+    return t ? [roundView(world, tournament, t)] : [];
+  }
+  const now = world.now();
+  const out = [];
+  for (let n = clock.number; n >= Math.max(1, clock.number - 99); n--) {
+    const t = clock.times(n)!;
+    const isOpen = n === clock.number && clock.acceptsSubmissions();
+    const st = isOpen ? 'OPEN' : t.resolveTime <= now ? 'RESOLVED' : 'RESOLVING';
+    if (status && status !== st) continue;
+    out.push(roundView(world, tournament, t));
+    if (limit !== undefined && limit !== null && out.length >= limit) break;
+  }
+  return out;
+}
