@@ -23,6 +23,13 @@ export const ENTRY = 'src/github/index.ts';
 /** Packages loaded from action/node_modules at run time instead of being bundled. */
 export const EXTERNAL_PACKAGES = ['onnxruntime-node', 'onnxruntime-common'];
 
+/**
+ * Optional packages a bundled dependency tries to require and does without (debug asks for supports-color inside a
+ * try/catch). Kept out of the bundle, so that the bundle does not change with whether a dev dependency happened to
+ * install them.
+ */
+const OPTIONAL_PACKAGES = ['supports-color'];
+
 /** Marks the bundle as ESM even where no package.json of the repository sits above it. */
 const PACKAGE_JSON = `${JSON.stringify({ type: 'module', private: true }, null, 2)}\n`;
 
@@ -55,7 +62,7 @@ export async function buildJavaScript(): Promise<BuiltFile[]> {
     format: 'esm',
     platform: 'node',
     target: 'node24',
-    external: EXTERNAL_PACKAGES,
+    external: [...EXTERNAL_PACKAGES, ...OPTIONAL_PACKAGES],
     chunkNames: 'chunks/[name]-[hash]',
     banner: { js: BANNER },
     define: { __filename: '__nap_filename', __dirname: '__nap_dirname_value' },

@@ -5,7 +5,13 @@ import { GitHubRestEmulator, READ_TOKEN, WRITE_TOKEN } from './github-rest.js';
 
 let github: GitHubRestEmulator;
 before(async () => {
-  github = await GitHubRestEmulator.start();
+  github = await GitHubRestEmulator.start({
+    workflows: {
+      'submit.yml': { id: 42, dispatch: { inputs: { 'trigger-id': {}, mode: { type: 'choice', options: ['a', 'b'], default: 'a' }, who: { required: true } } } },
+      'ci.yml': { dispatch: null },
+    },
+    refs: ['main', 'v1'],
+  });
 });
 after(async () => {
   await github.close();
@@ -86,5 +92,44 @@ describe('GitHubRestEmulator', () => {
     assert.match(String(limited.json?.message), /secondary rate limit/);
     await assert.rejects(call('GET', '/repos/octo/numerai-models/issues/1'));
     assert.equal((await call('GET', '/repos/octo/numerai-models/issues/1')).status, 200);
+  });
+
+  it('answers a workflow dispatch the way GitHub does: 204 (or 200 with run details), 404, 422', async () => {
+    const path = '/repos/octo/numerai-models/actions/workflows/submit.yml/dispatches';
+    const ok = await fetch(new URL(path, github.apiUrl), {
+      method: 'POST',
+      headers: { authorization: `Bearer ${WRITE_TOKEN}` },
+      body: JSON.stringify({ ref: 'refs/heads/main', inputs: { 'trigger-id': 't1', who: 'me' } }),
+    });
+    assert.equal(ok.status, 204);
+    assert.equal(ok.headers.get('content-type'), null);
+    assert.equal(await ok.text(), '');
+    const details = await call('POST', '/repos/octo/numerai-models/actions/workflows/42/dispatches', { ref: 'v1', inputs: { who: 'me', mode: 'b' }, return_run_details: true });
+    assert.equal(details.status, 200);
+    assert.match(String(details.json?.html_url), /^https:\/\/github\.com\/octo\/numerai-models\/actions\/runs\/\d+$/);
+    assert.deepEqual(
+      github.dispatches().map(({ runId: _r, ...d }) => d),
+      [
+        { workflow: 'submit.yml', ref: 'main', inputs: { 'trigger-id': 't1', mode: 'a', who: 'me' } },
+        { workflow: 'submit.yml', ref: 'v1', inputs: { 'trigger-id': '', mode: 'b', who: 'me' } },
+      ],
+    );
+    const refused: [string, unknown, number, string][] = [
+      ['gone.yml', { ref: 'main' }, 404, 'Not Found'],
+      ['submit.yml', { inputs: {} }, 422, 'Invalid request.\n\n"ref" wasn\'t supplied.'],
+      ['submit.yml', { ref: 'nope', inputs: { who: 'me' } }, 422, 'No ref found for: nope'],
+      ['ci.yml', { ref: 'main' }, 422, "Workflow does not have 'workflow_dispatch' trigger"],
+      ['submit.yml', { ref: 'main', inputs: { who: 'me', extra: 'x', more: 'y' } }, 422, 'Unexpected inputs provided: ["extra","more"]'],
+      ['submit.yml', { ref: 'main', inputs: {} }, 422, "Required input 'who' not provided"],
+      ['submit.yml', { ref: 'main', inputs: { who: 'me', mode: 'c' } }, 422, "Provided value 'c' for input 'mode' not in the list of allowed values"],
+    ];
+    for (const [workflow, body, status, message] of refused) {
+      const answer = await call('POST', `/repos/octo/numerai-models/actions/workflows/${workflow}/dispatches`, body);
+      assert.deepEqual([answer.status, answer.json?.message], [status, message]);
+      assert.equal(answer.json?.documentation_url, 'https://docs.github.com/rest/actions/workflows#create-a-workflow-dispatch-event');
+    }
+    assert.equal((await call('POST', path, { ref: 'main', inputs: { who: 'me' } }, READ_TOKEN)).status, 403);
+    assert.equal((await call('POST', path, { ref: 'main', inputs: { who: 'me' } }, null)).status, 401);
+    assert.equal(github.dispatches().length, 2);
   });
 });

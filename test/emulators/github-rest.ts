@@ -1,6 +1,8 @@
 /**
  * An in-process emulator of the GitHub REST endpoints the failure-issue manager uses: issues (list with
- * labels/state/pagination and Link headers, create, get, update), issue comments, and labels. It honours the
+ * labels/state/pagination and Link headers, create, get, update), issue comments, and labels; and the workflow
+ * dispatch endpoint the webhook relay calls (204, or 200 with run details; 404 for an unknown workflow; 422 for an
+ * unknown ref, a workflow without `workflow_dispatch`, or inputs the workflow does not declare). It honours the
  * Authorization header — a read-only token gets GitHub's 403 "Resource not accessible by integration" on every
  * write — records every request, and serves injected faults (5xx, 403, secondary rate limits with Retry-After,
  * connection resets). Limits and validation messages follow GitHub's answers.
@@ -16,6 +18,32 @@ export interface GitHubRestOptions {
   repo?: string;
   /** Tokens the emulator accepts and what they may do. */
   tokens?: Record<string, TokenMode>;
+  /** The repository's workflows by file name (default: none). */
+  workflows?: Record<string, WorkflowSpec>;
+  /** The repository's branches and tags, for a dispatch's `ref` (default: main). */
+  refs?: string[];
+}
+
+/** One `on.workflow_dispatch.inputs` entry, as a workflow file declares it. */
+export interface WorkflowInputSpec {
+  type?: 'string' | 'boolean' | 'choice' | 'number' | 'environment';
+  required?: boolean;
+  default?: string | boolean | number;
+  options?: string[];
+}
+
+/** A workflow file: `dispatch` is its `on.workflow_dispatch` (null when the workflow has no such trigger). */
+export interface WorkflowSpec {
+  id?: number;
+  dispatch: { inputs?: Record<string, WorkflowInputSpec> } | null;
+}
+
+/** A workflow_dispatch event the emulator accepted, as the started run would see it. */
+export interface Dispatch {
+  workflow: string;
+  ref: string;
+  inputs: Record<string, string>;
+  runId: number;
 }
 
 export interface Label {
@@ -55,6 +83,8 @@ export interface Comment {
 export const WRITE_TOKEN = 'ghs_emulatorWriteToken0000000000000000';
 export const READ_TOKEN = 'ghs_emulatorReadOnlyToken000000000000';
 
+const DISPATCH_DOCS = 'https://docs.github.com/rest/actions/workflows#create-a-workflow-dispatch-event';
+
 /** GitHub's limits on issue and comment text. */
 const MAX_BODY_CHARS = 65536;
 const MAX_TITLE_CHARS = 256;
@@ -76,6 +106,9 @@ export class GitHubRestEmulator extends Emulator {
   private readonly issueList: Issue[] = [];
   private readonly commentList: Comment[] = [];
   private readonly labelList: Label[] = [];
+  private readonly workflows: Map<string, WorkflowSpec & { id: number }>;
+  private readonly refs: string[];
+  private readonly dispatchList: Dispatch[] = [];
   private nextId = 1000;
   private clock = Date.UTC(2026, 10, 28, 13, 0, 0);
 
@@ -84,6 +117,8 @@ export class GitHubRestEmulator extends Emulator {
     this.owner = options.owner ?? 'octo';
     this.repo = options.repo ?? 'numerai-models';
     this.tokens = options.tokens ?? { [WRITE_TOKEN]: 'write', [READ_TOKEN]: 'read' };
+    this.workflows = new Map(Object.entries(options.workflows ?? {}).map(([file, spec], i) => [file, { ...spec, id: spec.id ?? 161_000 + i }]));
+    this.refs = options.refs ?? ['main'];
   }
 
   static async start(options: GitHubRestOptions = {}): Promise<GitHubRestEmulator> {
@@ -112,6 +147,11 @@ export class GitHubRestEmulator extends Emulator {
 
   labels(): Label[] {
     return structuredClone(this.labelList);
+  }
+
+  /** The workflow_dispatch events accepted, oldest first. */
+  dispatches(): Dispatch[] {
+    return structuredClone(this.dispatchList);
   }
 
   /** Put an issue (or, with `pullRequest`, a pull request) in the repository, as if someone had opened it. */
@@ -145,7 +185,8 @@ export class GitHubRestEmulator extends Emulator {
     const send = (status: number, payload: unknown, headers: http.OutgoingHttpHeaders = {}): void => {
       record.status = status;
       res.writeHead(status, {
-        'content-type': 'application/json; charset=utf-8',
+        // A 204 has no body, so GitHub sends no content type with it.
+        ...(status === 204 ? {} : { 'content-type': 'application/json; charset=utf-8' }),
         'x-github-request-id': randomBytes(8).toString('hex').toUpperCase(),
         'x-ratelimit-limit': '1000',
         'x-ratelimit-remaining': '999',
@@ -209,7 +250,16 @@ export class GitHubRestEmulator extends Emulator {
     }
   }
 
-  private routeOf(method: string, pathname: string): { name: string; owner?: string; repo?: string; number?: number; label?: string } {
+  private routeOf(
+    method: string,
+    pathname: string,
+  ): { name: string; owner?: string; repo?: string; number?: number; label?: string; workflow?: string } {
+    const dispatch = /^\/repos\/([^/]+)\/([^/]+)\/actions\/workflows\/([^/]+)\/dispatches\/?$/.exec(pathname);
+    if (dispatch) {
+      if (method !== 'POST') return { name: 'unknown' };
+      const [, owner, repo, workflow] = dispatch;
+      return { name: 'actions.createWorkflowDispatch', owner: decodeURIComponent(owner), repo: decodeURIComponent(repo), workflow: decodeURIComponent(workflow) };
+    }
     const m = /^\/repos\/([^/]+)\/([^/]+)\/(issues|labels)(?:\/([^/]+))?(?:\/(comments))?\/?$/.exec(pathname);
     if (!m) return { name: 'unknown' };
     const [, owner, repo, collection, item, sub] = m;
@@ -267,6 +317,8 @@ export class GitHubRestEmulator extends Emulator {
         );
       case 'issues.createLabel':
         return { status: 201, payload: this.createLabel(body) };
+      case 'actions.createWorkflowDispatch':
+        return this.createDispatch(route.workflow ?? '', body);
       case 'issues.getLabel': {
         const label = this.findLabel(route.label ?? '');
         if (!label) throw new HttpError(404, 'Not Found');
@@ -275,6 +327,58 @@ export class GitHubRestEmulator extends Emulator {
       default:
         throw new HttpError(404, 'Not Found');
     }
+  }
+
+  /**
+   * POST …/actions/workflows/{workflow_id}/dispatches: `workflow_id` is the file name or the numeric id. GitHub
+   * checks, in this order, the workflow, the body's shape, the ref, the trigger, then the inputs (each input's value
+   * is a string, a boolean or a number; the run receives them as strings).
+   */
+  private createDispatch(workflowId: string, body: Record<string, unknown>): { status: number; payload: unknown } {
+    const found = [...this.workflows.entries()].find(([file, spec]) => file === workflowId || String(spec.id) === workflowId);
+    if (!found) throw new HttpError(404, 'Not Found', { documentation_url: DISPATCH_DOCS });
+    const [file, spec] = found;
+    if (typeof body.ref !== 'string') throw new HttpError(422, 'Invalid request.\n\n"ref" wasn\'t supplied.', { documentation_url: DISPATCH_DOCS });
+    const given = body.inputs ?? {};
+    if (typeof given !== 'object' || given === null || Array.isArray(given)) {
+      throw new HttpError(422, 'Invalid request.\n\nFor \'properties/inputs\', "' + String(given) + '" is not an object.', { documentation_url: DISPATCH_DOCS });
+    }
+    const ref = body.ref.replace(/^refs\/(heads|tags)\//, '');
+    if (!this.refs.includes(ref)) throw new HttpError(422, `No ref found for: ${body.ref}`, { documentation_url: DISPATCH_DOCS });
+    if (!spec.dispatch) throw new HttpError(422, "Workflow does not have 'workflow_dispatch' trigger", { documentation_url: DISPATCH_DOCS });
+    const declared = spec.dispatch.inputs ?? {};
+    const values = given as Record<string, unknown>;
+    const unexpected = Object.keys(values).filter((name) => !(name in declared));
+    if (unexpected.length > 0) {
+      throw new HttpError(422, `Unexpected inputs provided: ${JSON.stringify(unexpected)}`, { documentation_url: DISPATCH_DOCS });
+    }
+    const inputs: Record<string, string> = {};
+    for (const [name, input] of Object.entries(declared)) {
+      const value = values[name];
+      if (value !== undefined && !['string', 'boolean', 'number'].includes(typeof value)) {
+        throw new HttpError(422, `Invalid request.\n\nFor 'properties/${name}', ${JSON.stringify(value)} is not a string.`, { documentation_url: DISPATCH_DOCS });
+      }
+      const text = value === undefined ? (input.default === undefined ? '' : String(input.default)) : String(value);
+      if (input.required && text === '') throw new HttpError(422, `Required input '${name}' not provided`, { documentation_url: DISPATCH_DOCS });
+      if (input.type === 'choice' && !(input.options ?? []).includes(text)) {
+        throw new HttpError(422, `Provided value '${text}' for input '${name}' not in the list of allowed values`, { documentation_url: DISPATCH_DOCS });
+      }
+      if (input.type === 'boolean' && text !== '' && text !== 'true' && text !== 'false') {
+        throw new HttpError(422, `Provided value '${text}' for input '${name}' not in the list of allowed values`, { documentation_url: DISPATCH_DOCS });
+      }
+      inputs[name] = text;
+    }
+    const runId = this.nextId++;
+    this.dispatchList.push({ workflow: file, ref, inputs, runId });
+    if (body.return_run_details !== true) return { status: 204, payload: undefined };
+    return {
+      status: 200,
+      payload: {
+        workflow_run_id: runId,
+        run_url: `${this.apiUrl}/repos/${this.owner}/${this.repo}/actions/runs/${runId}`,
+        html_url: `https://github.com/${this.owner}/${this.repo}/actions/runs/${runId}`,
+      },
+    };
   }
 
   private listIssues(url: URL) {
