@@ -1,16 +1,23 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseArgs, parseEnv } from 'node:util';
 import { DEFAULT_SETTINGS, type PipelineSettings } from '../pipeline/settings.js';
+import { ACTION_PATTERN, type InitOptions } from './init.js';
 
-export type CommandName = 'submit' | 'plan' | 'predict' | 'check';
+export type CommandName = 'submit' | 'plan' | 'predict' | 'check' | 'init';
 
 export const COMMANDS: Record<CommandName, string> = {
   submit: 'predict and upload every model that has no submission for the open round',
   plan: 'show what submit would do this round (no download, no upload)',
   predict: 'predict every model and write the CSVs; upload nothing',
   check: 'validate the models folder offline: manifests, feature names, ONNX shapes',
+  init: 'set up this repository: the submit and model-check workflows, models/README.md, .gitignore',
 };
+
+/** Commands with their own option parsing, listed in the main help. */
+export const OTHER_COMMANDS = {
+  sandbox: 'start a local Numerai API with synthetic data to rehearse against (--models-dir adds your models)',
+} as const;
 
 /** Wrong usage: the CLI prints the one-line reason and exits 2. */
 export class UsageError extends Error {
@@ -21,6 +28,8 @@ interface OptionSpec {
   type: 'string' | 'boolean';
   value?: string;
   description: string;
+  /** Where the option means something else for one command. */
+  descriptionFor?: Partial<Record<CommandName, string>>;
   multiple?: boolean;
 }
 
@@ -30,10 +39,25 @@ const OPTIONS = {
   models: { type: 'string', value: 'names', multiple: true, description: 'only these models, comma-separated (repeatable)' },
   'data-dir': { type: 'string', value: 'dir', description: `where dataset files are kept between runs (default ${DEFAULT_SETTINGS.dataDir})` },
   'output-dir': { type: 'string', value: 'dir', description: `where CSVs and report.json are written (default ${DEFAULT_SETTINGS.outputDir})` },
-  force: { type: 'boolean', description: 'submit even models that already have a submission this round' },
+  force: {
+    type: 'boolean',
+    description: 'submit even models that already have a submission this round',
+    descriptionFor: { init: 'replace files that exist with other content (never done without it)' },
+  },
   'dry-run': { type: 'boolean', description: 'everything but the upload; the CSVs are still written' },
   json: { type: 'boolean', description: 'print the JSON result on stdout instead of the table (logs go to stderr)' },
   'env-file': { type: 'string', value: 'path', description: 'read NUMERAI_PUBLIC_ID / NUMERAI_SECRET_KEY from this file (default ./.env when present)' },
+  daily: { type: 'boolean', description: 'submit to every daily round (Tuesday to Saturday) instead of the weekly one' },
+  action: { type: 'string', value: 'owner/repo@ref', description: 'the action the workflows use (default: this package\'s own, see --version)' },
+  lfs: { type: 'boolean', description: 'also write .gitattributes keeping *.onnx files in Git LFS' },
+  offline: { type: 'boolean', description: 'no API, no keys, no account: predict on --live/--features-json, or on synthetic data of the real shape' },
+  live: { type: 'string', value: 'file', description: 'with --offline: the live.parquet to predict on (for every dataset version)' },
+  'features-json': {
+    type: 'string',
+    value: 'file',
+    description: 'with --offline: the features.json that goes with --live',
+    descriptionFor: { check: 'check feature sets and names against this features.json (default: the newest one in --data-dir)' },
+  },
   help: { type: 'boolean', description: 'show this help' },
 } satisfies Record<string, OptionSpec>;
 
@@ -42,21 +66,23 @@ type OptionName = keyof typeof OPTIONS;
 const COMMAND_OPTIONS: Record<CommandName, OptionName[]> = {
   submit: ['api-url', 'models-dir', 'models', 'data-dir', 'output-dir', 'force', 'dry-run', 'json', 'env-file', 'help'],
   plan: ['api-url', 'models-dir', 'models', 'force', 'json', 'env-file', 'help'],
-  predict: ['api-url', 'models-dir', 'models', 'data-dir', 'output-dir', 'json', 'env-file', 'help'],
-  check: ['models-dir', 'models', 'data-dir', 'json', 'help'],
+  predict: ['api-url', 'models-dir', 'models', 'data-dir', 'output-dir', 'offline', 'live', 'features-json', 'json', 'env-file', 'help'],
+  check: ['models-dir', 'models', 'data-dir', 'features-json', 'json', 'help'],
+  init: ['daily', 'action', 'lfs', 'force', 'help'],
 };
 
 export const PROGRAM = 'numerai-autopilot';
 
 export function mainHelp(): string {
-  const width = Math.max(...Object.keys(COMMANDS).map((name) => name.length));
+  const all = { ...COMMANDS, ...OTHER_COMMANDS };
+  const width = Math.max(...Object.keys(all).map((name) => name.length));
   return [
     `Usage: ${PROGRAM} <command> [options]`,
     '',
     'Submit Numerai tournament predictions from ONNX models in a models folder.',
     '',
     'Commands:',
-    ...Object.entries(COMMANDS).map(([name, description]) => `  ${name.padEnd(width)}  ${description}`),
+    ...Object.entries(all).map(([name, description]) => `  ${name.padEnd(width)}  ${description}`),
     '',
     `Run "${PROGRAM} <command> --help" for a command's options.`,
     'API keys come from NUMERAI_PUBLIC_ID and NUMERAI_SECRET_KEY, in the environment or a .env file.',
@@ -78,7 +104,10 @@ export function commandHelp(command: CommandName): string {
     `${COMMANDS[command][0].toUpperCase()}${COMMANDS[command].slice(1)}.`,
     '',
     'Options:',
-    ...names.map((name) => `  ${flag(name).padEnd(width)}  ${OPTIONS[name].description}`),
+    ...names.map((name) => {
+      const spec: OptionSpec = OPTIONS[name];
+      return `  ${flag(name).padEnd(width)}  ${spec.descriptionFor?.[command] ?? spec.description}`;
+    }),
     '',
   ].join('\n');
 }
@@ -86,7 +115,17 @@ export function commandHelp(command: CommandName): string {
 export type ParsedCommand =
   | { kind: 'help'; text: string }
   | { kind: 'version' }
-  | { kind: 'run'; command: CommandName; settings: PipelineSettings; json: boolean };
+  | { kind: 'init'; options: InitOptions }
+  | { kind: 'sandbox'; argv: string[] }
+  | { kind: 'run'; command: CommandName; settings: PipelineSettings; json: boolean; files: LocalFiles };
+
+/** Local dataset files named on the command line. */
+export interface LocalFiles {
+  /** predict --offline: no API at all; `live` and `featuresJson` both given, or neither (synthetic data). */
+  offline: boolean;
+  live?: string;
+  featuresJson?: string;
+}
 
 export interface CliEnvironment {
   env: Record<string, string | undefined>;
@@ -101,11 +140,12 @@ export function parseCommandLine(argv: readonly string[], environment: CliEnviro
     return { kind: 'help', text: mainHelp() };
   }
   if (first === '--version' || first === '-v') return { kind: 'version' };
+  if (first === 'sandbox') return { kind: 'sandbox', argv: rest };
   if (!isCommand(first)) {
     throw new UsageError(
       first.startsWith('-')
-        ? `expected a command before ${first}: one of ${Object.keys(COMMANDS).join(', ')}`
-        : `unknown command "${first}": expected one of ${Object.keys(COMMANDS).join(', ')}`,
+        ? `expected a command before ${first}: one of ${commandNames()}`
+        : `unknown command "${first}": expected one of ${commandNames()}`,
     );
   }
   const command = first;
@@ -130,8 +170,24 @@ export function parseCommandLine(argv: readonly string[], environment: CliEnviro
     if (value.trim() === '') throw new UsageError(`${command}: --${name} needs a value`);
     return value;
   };
-  const fileEnv = readEnvFile(text('env-file'), environment.cwd);
-  const env = (name: string): string => (environment.env[name] ?? fileEnv[name] ?? '').trim();
+  if (command === 'init') {
+    const action = text('action');
+    if (action !== undefined && !ACTION_PATTERN.test(action)) {
+      throw new UsageError(`init: --action "${action}" is not an action address: expected OWNER/REPO@REF, e.g. you/numerai-autopilot@v1`);
+    }
+    return {
+      kind: 'init',
+      options: { root: environment.cwd, daily: values.daily === true, action, lfs: values.lfs === true, force: values.force === true },
+    };
+  }
+  const files = localFiles(command, values, text, environment.cwd);
+  if (files.offline) {
+    for (const name of ['api-url', 'env-file'] as const) {
+      if (values[name] !== undefined) throw new UsageError(`${command}: --offline talks to no API and reads no keys: drop --${name}`);
+    }
+  }
+  const fileEnv = files.offline ? {} : readEnvFile(text('env-file'), environment.cwd);
+  const env = (name: string): string => (files.offline ? '' : (environment.env[name] ?? fileEnv[name] ?? '').trim());
 
   const apiUrl = text('api-url') ?? (env('NUMERAI_API_URL') || DEFAULT_SETTINGS.apiUrl);
   try {
@@ -160,7 +216,37 @@ export function parseCommandLine(argv: readonly string[], environment: CliEnviro
     const missing = ['NUMERAI_PUBLIC_ID', 'NUMERAI_SECRET_KEY'].filter((name) => !env(name));
     throw new UsageError(`${command}: ${missing.join(' and ')} ${missing.length === 1 ? 'is' : 'are'} not set (environment or .env file)`);
   }
-  return { kind: 'run', command, settings, json: values.json === true };
+  return { kind: 'run', command, settings, json: values.json === true, files };
+}
+
+/** --offline, --live and --features-json: which go together, and files that exist. */
+function localFiles(
+  command: CommandName,
+  values: Record<string, unknown>,
+  text: (name: OptionName) => string | undefined,
+  cwd: string,
+): LocalFiles {
+  const offline = values.offline === true;
+  const file = (name: 'live' | 'features-json') => {
+    const given = text(name);
+    if (given === undefined) return undefined;
+    if (command === 'predict' && !offline) throw new UsageError(`${command}: --${name} goes with --offline (a run with the API downloads the round's files)`);
+    const path = resolve(cwd, given);
+    const stats = statSync(path, { throwIfNoEntry: false });
+    if (!stats) throw new UsageError(`${command}: --${name} ${given}: no such file`);
+    if (!stats.isFile()) throw new UsageError(`${command}: --${name} ${given}: not a file`);
+    return path;
+  };
+  const live = file('live');
+  const featuresJson = file('features-json');
+  if (offline && (live === undefined) !== (featuresJson === undefined)) {
+    throw new UsageError(`${command}: --offline takes both --live and --features-json, or neither (then synthetic data of the live file's shape)`);
+  }
+  return { offline, live, featuresJson };
+}
+
+function commandNames(): string {
+  return [...Object.keys(COMMANDS), ...Object.keys(OTHER_COMMANDS)].join(', ');
 }
 
 function isCommand(value: string): value is CommandName {

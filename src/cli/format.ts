@@ -1,5 +1,6 @@
 import type { RoundPlan } from '../pipeline/plan.js';
 import type { ModelReport, RunReport } from '../pipeline/report.js';
+import { OFFLINE_ROUND } from './offline.js';
 import { formatBytes } from './terminal-reporter.js';
 
 /** Columns padded to their widest cell; the last column is left free so long messages are not cut. */
@@ -40,6 +41,8 @@ export function renderRunReport(report: RunReport): string {
   const lines: string[] = [];
   if (report.round === null) {
     lines.push(report.error ? 'The run failed before the round was known.' : 'No round is open: nothing was done.');
+  } else if (report.round === OFFLINE_ROUND) {
+    lines.push('Offline dry run (local files, no round)');
   } else {
     lines.push(`Round ${report.round}${report.late ? ' (late window)' : ''}${report.dryRun ? ', dry run' : ''}`);
   }

@@ -5,9 +5,13 @@ import { systemClock, TOURNAMENTS, type Clock, type NumeraiPort } from '../pipel
 import { exitCodeFor } from '../pipeline/report.js';
 import { planCurrentRound, reportPath, runPipeline } from '../pipeline/run.js';
 import type { PipelineSettings } from '../pipeline/settings.js';
-import { parseCommandLine, PROGRAM, UsageError, type CommandName } from './args.js';
+import type { RunReport } from '../pipeline/report.js';
+import { parseCommandLine, PROGRAM, UsageError, type CommandName, type LocalFiles } from './args.js';
 import { planJson, renderPlan, renderRunReport } from './format.js';
+import type { InitOptions } from './init.js';
+import type { OfflineFiles } from './offline.js';
 import { LocalDatasetStore } from './local-store.js';
+import { packageInfo } from './package-info.js';
 import { TerminalReporter, type OutputStream } from './terminal-reporter.js';
 
 export interface CliIo {
@@ -39,13 +43,21 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     return EXIT.ok;
   }
   if (parsed.kind === 'version') {
-    io.stdout.write(`${PROGRAM} ${await packageVersion()}\n`);
+    const { version, actionAddress } = packageInfo();
+    io.stdout.write(`${PROGRAM} ${version} (action ${actionAddress})\n`);
     return EXIT.ok;
   }
-  const { command, settings, json } = parsed;
+  if (parsed.kind === 'init') return init(parsed.options, io);
+  if (parsed.kind === 'sandbox') {
+    // The sandbox serves until it is stopped (Ctrl-C, SIGTERM): this only starts it.
+    const { runSandbox } = await import('../sandbox/main.js');
+    runSandbox(parsed.argv);
+    return EXIT.ok;
+  }
+  const { command, settings, json, files } = parsed;
   const redact = makeRedactor([settings.secretKey]);
   try {
-    return await runCommand(command, settings, json, io);
+    return await runCommand(command, settings, { json, files }, io);
   } catch (error) {
     // Only a bug gets here: the pipeline reports its failures in the report.
     io.stderr.write(`${PROGRAM}: internal error: ${redact(error instanceof Error ? error.message : String(error))}\n`);
@@ -53,13 +65,15 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
   }
 }
 
-async function runCommand(command: CommandName, settings: PipelineSettings, json: boolean, io: CliIo): Promise<number> {
+async function runCommand(command: CommandName, settings: PipelineSettings, flags: { json: boolean; files: LocalFiles }, io: CliIo): Promise<number> {
+  const { json, files } = flags;
   const reporter = new TerminalReporter(io.stderr);
-  if (command === 'check') return check(settings, json, io);
+  if (command === 'check') return check(settings, { json, featuresJson: files.featuresJson }, io);
 
+  const clock = io.clock ?? systemClock;
+  if (files.offline) return offline(settings, { json, files }, { clock, reporter }, io);
   const onRetry = (message: string) => reporter.log('warning', message);
   const numerai = io.numerai?.(settings, onRetry) ?? (await defaultNumerai(settings, onRetry));
-  const clock = io.clock ?? systemClock;
 
   if (command === 'plan') {
     const plan = await planCurrentRound(settings, { numerai, clock, reporter });
@@ -69,6 +83,32 @@ async function runCommand(command: CommandName, settings: PipelineSettings, json
 
   const store = new LocalDatasetStore(settings.dataDir);
   const report = await runPipeline(settings, { numerai, store, clock, reporter });
+  return printRun(report, settings, json, io);
+}
+
+/** predict --offline: the pipeline with the offline adapters in place of Numerai and the dataset store. */
+async function offline(
+  settings: PipelineSettings,
+  flags: { json: boolean; files: LocalFiles },
+  ports: { clock: Clock; reporter: TerminalReporter },
+  io: CliIo,
+): Promise<number> {
+  const { OfflineDatasetStore, listedFeatures, offlineNumerai, syntheticFiles } = await import('./offline.js');
+  const { clock, reporter } = ports;
+  let files: OfflineFiles;
+  if (flags.files.live && flags.files.featuresJson) {
+    files = { live: flags.files.live, featuresJson: flags.files.featuresJson };
+    reporter.log('notice', `Offline: predicting on ${files.live} with ${files.featuresJson}; no API, no keys, nothing uploaded.`);
+  } else {
+    reporter.log('notice', 'Offline: generating synthetic live data of the real file\'s shape; no API, no keys, nothing uploaded.');
+    files = await syntheticFiles(settings.dataDir, await listedFeatures(settings.modelsDir));
+    reporter.log('info', `Synthetic data: ${files.live} and ${files.featuresJson}.`);
+  }
+  const report = await runPipeline(settings, { numerai: offlineNumerai(() => clock.now()), store: new OfflineDatasetStore(files), clock, reporter });
+  return printRun(report, settings, flags.json, io);
+}
+
+function printRun(report: RunReport, settings: PipelineSettings, json: boolean, io: CliIo): number {
   if (json) {
     io.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
   } else {
@@ -85,12 +125,17 @@ async function defaultNumerai(settings: PipelineSettings, onRetry: (message: str
   return Object.assign(client, { errorClassOf });
 }
 
-/** `check`: the models folder offline, with the feature names checked when a stored features.json is at hand. */
-async function check(settings: PipelineSettings, json: boolean, io: CliIo): Promise<number> {
+/**
+ * `check`: the models folder offline, with the feature names checked against --features-json, else against the
+ * newest stored features.json of each dataset version. A features.json that cannot be read fails the check.
+ */
+async function check(settings: PipelineSettings, flags: { json: boolean; featuresJson?: string }, io: CliIo): Promise<number> {
   const { checkModelsFolder, formatCheckReport } = await import('../models/check.js');
+  const { json } = flags;
   let report;
   try {
-    report = await checkModelsFolder(settings.modelsDir, await storedFeatures(settings.dataDir), { only: settings.models });
+    const features = flags.featuresJson ? await givenFeatures(flags.featuresJson) : await storedFeatures(settings.dataDir);
+    report = await checkModelsFolder(settings.modelsDir, features, { only: settings.models });
   } catch (error) {
     io.stderr.write(`${PROGRAM}: ${error instanceof Error ? error.message : String(error)}\n`);
     return EXIT.failed;
@@ -99,26 +144,43 @@ async function check(settings: PipelineSettings, json: boolean, io: CliIo): Prom
   return report.ok && report.models.length > 0 ? EXIT.ok : EXIT.failed;
 }
 
-/** The newest stored features.json of each classic dataset version in the data folder. */
+/** One features.json for the models of every dataset version. */
+async function givenFeatures(path: string): Promise<Pick<Map<string, FeatureSetsDocument>, 'get'>> {
+  const { readFeaturesJson } = await import('../data/features-json.js');
+  const document = await readFeaturesJson(path);
+  return { get: () => document };
+}
+
+/**
+ * The newest stored features.json of each classic dataset version in the data folder. A round without the file is
+ * passed over; a file that is there but unreadable is an error (delete it; the next predict downloads it again).
+ */
 async function storedFeatures(dataDir: string): Promise<Map<string, FeatureSetsDocument>> {
   const { readFeaturesJson } = await import('../data/features-json.js');
+  const { existsSync } = await import('node:fs');
   const store = new LocalDatasetStore(dataDir);
   const found = new Map<string, FeatureSetsDocument>();
   for (const version of await store.versions(TOURNAMENTS.classic)) {
-    for (const path of await store.roundPaths(TOURNAMENTS.classic, version, FEATURES_FILE)) {
-      try {
-        found.set(version, await readFeaturesJson(path));
-        break;
-      } catch {
-        // Missing or unreadable in this round: try an older one.
-      }
-    }
+    const path = (await store.roundPaths(TOURNAMENTS.classic, version, FEATURES_FILE)).find((candidate) => existsSync(candidate));
+    if (path) found.set(version, await readFeaturesJson(path));
   }
   return found;
 }
 
-async function packageVersion(): Promise<string> {
-  const { readFile } = await import('node:fs/promises');
-  const text = await readFile(new URL('../../package.json', import.meta.url), 'utf8');
-  return (JSON.parse(text) as { version: string }).version;
+/** `init`: the files written, kept or left as they were, then the next steps. Exit 1 when a file was kept. */
+async function init(options: InitOptions, io: CliIo): Promise<number> {
+  const { initRepository, nextSteps } = await import('./init.js');
+  let result;
+  try {
+    result = await initRepository(options);
+  } catch (error) {
+    io.stderr.write(`${PROGRAM}: init: ${error instanceof Error ? error.message : String(error)}\n`);
+    return EXIT.failed;
+  }
+  const width = Math.max(...result.files.map((file) => file.outcome.length));
+  for (const file of result.files) io.stdout.write(`  ${file.outcome.padEnd(width)}  ${file.path}${file.note ? ` (${file.note})` : ''}\n`);
+  io.stdout.write('\n');
+  if (result.kept) io.stderr.write(`${PROGRAM}: init: some files were kept as they are; run again with --force to replace them\n`);
+  io.stdout.write(nextSteps(result));
+  return result.kept ? EXIT.failed : EXIT.ok;
 }

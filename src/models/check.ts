@@ -43,7 +43,8 @@ export interface CheckReport {
 
 export async function checkModelsFolder(
   modelsDir: string,
-  featuresByDataset: ReadonlyMap<string, FeatureSetsDocument> = new Map(),
+  /** features.json by dataset version: a Map, or one document for every version (`check --features-json`). */
+  featuresByDataset: Pick<ReadonlyMap<string, FeatureSetsDocument>, 'get'> = new Map(),
   options: LoadOptions = {},
 ): Promise<CheckReport> {
   const results = await loadModels(modelsDir, options);

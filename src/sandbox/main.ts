@@ -1,15 +1,18 @@
 /**
- * `npm run sandbox -- --port 8080`: start the Numerai sandbox and print its URL and a working key pair.
+ * `numerai-autopilot sandbox --port 8080` (in a clone also `npm run sandbox -- --port 8080`): start the Numerai sandbox and print its URL and a working key pair.
  * While it runs, commands typed on standard input change the round (`open 1181`, `late`, `closed`), show
  * submissions, or inject faults; `help` lists them.
  */
+import { readdirSync } from 'node:fs';
 import { createInterface } from 'node:readline';
+import { resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { defaultAccountSpecs } from './accounts/keys.js';
+import { accountSpecsWith } from './accounts/keys.js';
 import { DEFAULT_FEATURES, DEFAULT_ROUND, DEFAULT_ROWS, DEFAULT_SEED, startSandbox } from './server.js';
 import type { ClosedShape, Fault, RoundState, Sandbox } from './types.js';
 
-const USAGE = `Usage: npm run sandbox -- [options]
+const USAGE = `Usage: numerai-autopilot sandbox [options]   (in a clone also: npm run sandbox -- [options])
 
 A local Numerai API (GraphQL at POST /, signed dataset downloads and uploads) with synthetic data.
 
@@ -26,6 +29,7 @@ Options:
   --url-ttl <seconds>    lifetime of signed URLs (default 3600)
   --messages <style>     validation messages: tools | legacy (default tools)
   --no-history           no earlier-round submissions
+  --models-dir <dir>     add every model folder of <dir> to the account, to rehearse with your own models
   -h, --help             this help
 `;
 
@@ -133,6 +137,7 @@ async function main(argv: string[]): Promise<void> {
       'url-ttl': { type: 'string' },
       messages: { type: 'string' },
       'no-history': { type: 'boolean' },
+      'models-dir': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
     allowPositionals: false,
@@ -151,7 +156,9 @@ async function main(argv: string[]): Promise<void> {
   const features = int('features', values.features, DEFAULT_FEATURES);
   const seed = int('seed', values.seed, DEFAULT_SEED);
 
+  const accounts = accountSpecsWith(values['models-dir'] === undefined ? [] : modelFolders(values['models-dir']));
   const sandbox = await startSandbox({
+    accounts,
     port: int('port', values.port, 8080),
     host: values.host,
     round: { number: int('round', values.round, DEFAULT_ROUND), state, closedShape },
@@ -172,8 +179,7 @@ async function main(argv: string[]): Promise<void> {
       `NUMERAI_PUBLIC_ID=${sandbox.credentials.publicId}\n` +
       `NUMERAI_SECRET_KEY=${sandbox.credentials.secretKey}\n`,
   );
-  // startSandbox is given no accounts here: the user's models are those of the default first account.
-  const lines = defaultAccountSpecs()[0].models.map(({ name }) => `  ${name.padEnd(22)} ${sandbox.modelId(name)}`);
+  const lines = accounts[0].models.map(({ name }) => `  ${name.padEnd(22)} ${sandbox.modelId(name)}`);
   process.stderr.write(`models:\n${lines.join('\n')}\n(example_model_upload is managed by Numerai Model Uploads: API submissions are refused)\n`);
   process.stderr.write('type help for commands; Ctrl-C stops the sandbox\n');
 
@@ -199,7 +205,25 @@ async function main(argv: string[]): Promise<void> {
   );
 }
 
-main(process.argv.slice(2)).catch((error: unknown) => {
-  process.stderr.write(`sandbox: ${(error as Error).message}\n`);
-  process.exit(2);
-});
+/** The model folders' names: every folder of the models folder that is not hidden, as the pipeline reads them. */
+function modelFolders(dir: string): string[] {
+  let entries;
+  try {
+    entries = readdirSync(resolve(dir), { withFileTypes: true });
+  } catch (error) {
+    throw new Error(`--models-dir ${dir}: ${(error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such folder' : (error as Error).message}`, { cause: error });
+  }
+  const names = entries.filter((entry) => entry.isDirectory() && !entry.name.startsWith('.')).map((entry) => entry.name).sort();
+  if (names.length === 0) throw new Error(`--models-dir ${dir}: no model folders in it`);
+  return names;
+}
+
+/** Runs the sandbox until Ctrl-C or SIGTERM; a wrong option prints its reason and exits 2. */
+export function runSandbox(argv: string[]): void {
+  main(argv).catch((error: unknown) => {
+    process.stderr.write(`sandbox: ${(error as Error).message}\n`);
+    process.exit(2);
+  });
+}
+
+if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) runSandbox(process.argv.slice(2));

@@ -8,7 +8,8 @@ import { cronTimes, insideRoundWindow, parseActionFile, parseWorkflowFile, ROOT 
 
 const WORKFLOWS = fs.readdirSync(path.join(ROOT, '.github/workflows')).map((f) => `.github/workflows/${f}`);
 const TEMPLATES = fs.readdirSync(path.join(ROOT, '.github/workflow-templates')).filter((f) => f.endsWith('.yml')).map((f) => `.github/workflow-templates/${f}`);
-const SUBMITTING = ['.github/workflows/submit.yml', ...TEMPLATES];
+const CHECK_TEMPLATE = '.github/workflow-templates/check-models.yml';
+const SUBMITTING = ['.github/workflows/submit.yml', ...TEMPLATES.filter((file) => file !== CHECK_TEMPLATE)];
 const declaredInputs = new Set(parseActionFile('action.yml').template.inputs?.map((input) => input.id));
 
 type RawJob = { steps?: { uses?: string; with?: Record<string, unknown>; run?: string; env?: Record<string, string> }[] };
@@ -108,6 +109,48 @@ describe('the submitting workflows', () => {
     const { raw } = await parseWorkflowFile('.github/workflow-templates/sharded.yml');
     const [step] = autopilotSteps(raw);
     assert.equal(step.with?.models, '${{ toJSON(matrix.models) }}');
+  });
+});
+
+describe('the model check for pull requests (check-models.yml)', () => {
+  type Step = { id?: string; name?: string; if?: string; run?: string; env?: Record<string, string> };
+  const steps = async () => {
+    const { raw } = await parseWorkflowFile(CHECK_TEMPLATE);
+    const jobs = Object.values(raw.jobs as Record<string, { steps: Step[]; env: Record<string, string> }>);
+    assert.equal(jobs.length, 1);
+    return { raw, job: jobs[0], byId: (id: string) => jobs[0].steps.find((step) => step.id === id)! };
+  };
+
+  it('runs on pull requests that change models/, can comment, and never submits', async () => {
+    const { template, raw } = await parseWorkflowFile(CHECK_TEMPLATE);
+    assert.deepEqual((raw.on as { pull_request: { paths: string[] } }).pull_request.paths, ['models/**']);
+    assert.ok(template.events.pull_request);
+    assert.equal(template.events.schedule, undefined);
+    assert.deepEqual(raw.permissions, { contents: 'read', 'pull-requests': 'write' });
+    const script = (await steps()).job.steps.map((step) => step.run ?? '').join('\n');
+    assert.doesNotMatch(script, /numerai-autopilot submit/);
+    assert.equal(autopilotSteps(raw).length, 0, 'the dry run is the CLI, which can predict models numer.ai does not know yet');
+  });
+
+  it('checks offline first, then a dry run on live data with keys or on synthetic data without', async () => {
+    const { job, byId } = await steps();
+    assert.equal(job.env.NUMERAI_SECRET_KEY, '${{ secrets.NUMERAI_SECRET_KEY }}');
+    assert.equal(job.env.ONNXRUNTIME_NODE_INSTALL, 'skip');
+    assert.match(byId('check').run!, /numerai-autopilot check/);
+    assert.match(byId('live').if!, /env\.NUMERAI_SECRET_KEY != ''/);
+    assert.match(byId('live').run!, /numerai-autopilot predict 2>&1/);
+    assert.match(byId('synthetic').if!, /env\.NUMERAI_SECRET_KEY == ''/);
+    assert.match(byId('synthetic').run!, /numerai-autopilot predict --offline/);
+    for (const id of ['check', 'live', 'synthetic']) assert.match(byId(id).run!, /set -o pipefail/, `${id} fails when the CLI fails, not tee`);
+  });
+
+  it('reports in the job summary and comments on the pull request when the token allows', async () => {
+    const { job } = await steps();
+    const report = job.steps.at(-1)!;
+    assert.equal(report.if, 'always()');
+    assert.match(report.run!, />> "\$GITHUB_STEP_SUMMARY"/);
+    assert.match(report.run!, /gh pr comment "\$PR" --body-file "\$REPORT" \|\|/);
+    assert.equal(report.env?.GH_TOKEN, '${{ github.token }}');
   });
 });
 

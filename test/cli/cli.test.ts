@@ -1,11 +1,13 @@
 import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { parseCommandLine, UsageError } from '../../src/cli/args.js';
 import { runCli } from '../../src/cli/main.js';
 import { startSandbox, type Sandbox } from '../../src/sandbox/server.js';
-import { cli, EXAMPLE_NAMES, instantClock, workspace } from '../pipeline/sandbox-harness.js';
+import { REAL_FEATURE_COUNT, syntheticFeaturesJson } from '../../src/sandbox/synthetic/feature-names.js';
+import { writeSyntheticDataset } from '../../src/sandbox/synthetic/generate.js';
+import { cli, EXAMPLE_MODELS, EXAMPLE_NAMES, instantClock, workspace } from '../pipeline/sandbox-harness.js';
 
 async function capture(argv: string[], env: Record<string, string> = {}, cwd = workspace().root) {
   let stdout = '';
@@ -39,7 +41,11 @@ describe('usage', () => {
   });
 
   const wrong: [string[], RegExp, Record<string, string>?][] = [
-    [['frobnicate'], /^numerai-autopilot: unknown command "frobnicate": expected one of submit, plan, predict, check\n$/],
+    [['frobnicate'], /^numerai-autopilot: unknown command "frobnicate": expected one of submit, plan, predict, check, init, sandbox\n$/],
+    [['predict', '--live', 'x.parquet'], /^numerai-autopilot: predict: --live goes with --offline/],
+    [['predict', '--offline', '--live', 'nope.parquet', '--features-json', 'nope.json'], /^numerai-autopilot: predict: --live nope\.parquet: no such file\n$/],
+    [['predict', '--offline', '--api-url', 'https://x'], /^numerai-autopilot: predict: --offline talks to no API and reads no keys: drop --api-url\n$/],
+    [['check', '--features-json', 'nope.json'], /^numerai-autopilot: check: --features-json nope\.json: no such file\n$/],
     [['--force'], /^numerai-autopilot: expected a command before --force/],
     [['submit', '--bogus'], /^numerai-autopilot: submit: unknown option --bogus \(see numerai-autopilot submit --help\)\n$/, KEYS],
     [['submit', 'extra'], /^numerai-autopilot: submit: unexpected argument "extra"/, KEYS],
@@ -172,5 +178,44 @@ describe('commands against the sandbox', () => {
     assert.equal(missing.code, 1);
     assert.match(missing.stderr, /models folder .*nope does not exist/);
     assert.ok(!existsSync(join(ws.root, 'numerai-output')));
+  });
+
+  test('check --features-json checks against that file; a corrupt or invalid features.json fails the check', async () => {
+    const ws = workspace({ copyModels: true });
+    const given = join(ws.root, 'features.json');
+    writeFileSync(given, JSON.stringify(syntheticFeaturesJson(REAL_FEATURE_COUNT)));
+    const checked = await capture(['check', '--models-dir', ws.modelsDir, '--features-json', given, '--json']);
+    assert.equal(checked.code, 0, checked.stderr);
+    assert.deepEqual((JSON.parse(checked.stdout) as { models: { featureCount: number }[] }).models.map((m) => m.featureCount), [42, 780, 2748]);
+
+    writeFileSync(given, '{"feature_sets": {"small": ["a", "a"]}, "targets": []}');
+    const invalid = await capture(['check', '--models-dir', ws.modelsDir, '--features-json', given]);
+    assert.equal(invalid.code, 1);
+    assert.match(invalid.stderr, /features\.json: not a Numerai features\.json: feature_sets\.small lists the same name twice/);
+
+    // A stored copy that is there but cannot be read is not passed over as if it were missing.
+    const stored = join(ws.dataDir, 'classic', 'v5.2', 'round-3', 'features.json');
+    mkdirSync(dirname(stored), { recursive: true });
+    writeFileSync(stored, '{"feature_sets": {');
+    const corrupt = await capture(['check', '--models-dir', ws.modelsDir, '--data-dir', ws.dataDir]);
+    assert.equal(corrupt.code, 1);
+    assert.match(corrupt.stderr, /round-3\/features\.json: not valid JSON/);
+  });
+
+  test('predict --offline --live --features-json: no keys, no account, no API; the files are left as they were', async () => {
+    const ws = workspace();
+    const data = await writeSyntheticDataset(join(ws.root, 'files'), { seed: 3, rows: 50 });
+    const before = readFileSync(data.livePath);
+    const run = await capture(
+      ['predict', '--offline', '--live', data.livePath, '--features-json', data.featuresJsonPath, '--models-dir', EXAMPLE_MODELS, '--output-dir', ws.outputDir, '--json'],
+      KEYS,
+      ws.root,
+    );
+    assert.equal(run.code, 0, run.stderr);
+    const report = JSON.parse(run.stdout) as { round: number; models: { model: string; status: string; rows: number }[] };
+    assert.equal(report.round, 0);
+    assert.deepEqual(report.models.map((m) => [m.model, m.status, m.rows]), EXAMPLE_NAMES.map((name) => [name, 'dry-run', 50]));
+    assert.match(run.stderr, /Offline: predicting on .*live\.parquet with .*features\.json; no API, no keys, nothing uploaded\./);
+    assert.ok(readFileSync(data.livePath).equals(before));
   });
 });

@@ -42,6 +42,18 @@ export function defaultAccountSpecs(): SandboxAccountSpec[] {
   ];
 }
 
+/**
+ * The default accounts with these classic model names added to the user's account (those it has already keep their
+ * ids), so a participant can rehearse with their own model folders: `sandbox --models-dir models`.
+ */
+export function accountSpecsWith(names: readonly string[]): SandboxAccountSpec[] {
+  const specs = defaultAccountSpecs();
+  const user = specs[0];
+  const known = new Set(user.models.filter((model) => model.tournament === 8).map((model) => model.name));
+  for (const name of names) if (!known.has(name)) user.models.push({ name, tournament: 8 });
+  return specs;
+}
+
 function digest(seed: number, what: string): Buffer {
   return createHash('sha256').update(`numerai-sandbox:${seed}:${what}`).digest();
 }

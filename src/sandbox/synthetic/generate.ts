@@ -42,6 +42,11 @@ export interface SyntheticDatasetOptions {
    * writing them needs memory for one group only.
    */
   rowGroupSize?: number;
+  /**
+   * Feature columns to add after the synthetic ones (and to the `all` set): the names a model lists one by one, so
+   * an offline dry run of that model finds its columns. Default none.
+   */
+  extraFeatures?: readonly string[];
 }
 
 export interface SyntheticFeaturesJson {
@@ -175,13 +180,23 @@ async function writeLiveParquet(writer: Writer, options: ResolvedOptions, featur
   return ids;
 }
 
+/** The file's feature columns and features.json: the synthetic ones, then the extra names not among them. */
+function namesAndSets(options: ResolvedOptions, extra: readonly string[] = []): { featureNames: string[]; featuresJson: SyntheticFeaturesJson } {
+  const synthetic = syntheticFeatureNames(options.features);
+  const known = new Set(synthetic);
+  const featureNames = [...synthetic, ...new Set(extra.filter((name) => !known.has(name)))];
+  const featuresJson = syntheticFeaturesJson(options.features);
+  featuresJson.feature_sets.all = featureNames;
+  return { featureNames, featuresJson };
+}
+
 /** Generates the dataset in memory. Same options → byte-identical `live`. */
 export async function generateSyntheticDataset(opts: SyntheticDatasetOptions): Promise<SyntheticDataset> {
   const options = resolveOptions(opts);
-  const featureNames = syntheticFeatureNames(options.features);
+  const { featureNames, featuresJson } = namesAndSets(options, opts.extraFeatures);
   const writer = new ByteWriter();
   const ids = await writeLiveParquet(writer, options, featureNames);
-  return { featuresJson: syntheticFeaturesJson(options.features), live: writer.getBytes(), ids, featureNames };
+  return { featuresJson, live: writer.getBytes(), ids, featureNames };
 }
 
 export interface WrittenSyntheticDataset {
@@ -198,11 +213,10 @@ export interface WrittenSyntheticDataset {
  */
 export async function writeSyntheticDataset(dir: string, opts: SyntheticDatasetOptions): Promise<WrittenSyntheticDataset> {
   const options = resolveOptions(opts);
-  const featureNames = syntheticFeatureNames(options.features);
+  const { featureNames, featuresJson } = namesAndSets(options, opts.extraFeatures);
   await mkdir(dir, { recursive: true });
   const featuresJsonPath = path.join(dir, 'features.json');
   const livePath = path.join(dir, 'live.parquet');
-  const featuresJson = syntheticFeaturesJson(options.features);
   await writeFile(featuresJsonPath, `${JSON.stringify(featuresJson, null, 2)}\n`);
   const ids = await writeLiveParquet(fileWriter(livePath), options, featureNames);
   return { featuresJsonPath, livePath, ids, featureNames, featuresJson };
