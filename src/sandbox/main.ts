@@ -39,6 +39,7 @@ const COMMANDS = `Commands:
   closed [null|error]            no round open (rounds(number: 0) gives [null] or the error)
   round                          show the round
   submissions [model]            submissions recorded by create_submission
+  webhooks [model]               calls made to the models' webhooks, with their answers
   fault <operation> <kind> [arg] [times]
                                  inject a fault: kinds http <status>, rate-limit <seconds>, slow <ms>, hang,
                                  reset, non-json, graphql-400 <message>, applied-response-lost
@@ -97,6 +98,13 @@ function command(sandbox: Sandbox, line: string): string {
       if (subs.length === 0) return 'no submissions recorded';
       return subs
         .map((s) => `${s.insertedAt} round ${s.round} ${s.modelName} ${s.filename} ${s.rows} rows${s.selected ? ' selected' : ''}${s.late ? ' late' : ''} ${s.id}`)
+        .join('\n');
+    }
+    case 'webhooks': {
+      const calls = sandbox.webhookCalls(rest[0]);
+      if (calls.length === 0) return 'no webhook calls made';
+      return calls
+        .map((c) => `${c.sentAt} round ${c.round} ${c.modelName} ${c.cause} ${c.url} → ${c.status || 'no answer'} ${c.answer.slice(0, 120)} (trigger ${c.triggerId})`)
         .join('\n');
     }
     case 'fault': {

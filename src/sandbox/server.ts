@@ -45,7 +45,15 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   if (accounts.length === 0 || accounts[0].keys.length === 0) throw new Error('sandbox: the first account needs a key');
   const data = new DataStore({ seed, rows, features, versions: options.versions ?? ['v5.2', 'v5.3'], custom: options.datasets });
   const signer = new UrlSigner(now, options.urlTtlSeconds ?? 3600);
-  const world = new SandboxWorld({ accounts, clock, data, signer, now, messageStyle: options.messageStyle ?? 'tools' });
+  const world = new SandboxWorld({
+    accounts,
+    clock,
+    data,
+    signer,
+    now,
+    messageStyle: options.messageStyle ?? 'tools',
+    webhookTimeoutMs: options.webhookTimeoutMs ?? 10_000,
+  });
   if (options.history !== false) seedHistory(world);
   const requests: ServedRequest[] = [];
   const log = (entry: ServedRequest) => {
@@ -143,6 +151,13 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
         if (world.stored[i].modelId === model.id && world.stored[i].round === r) world.stored.splice(i, 1);
       }
     },
+    webhookCalls(modelName) {
+      const model = modelName === undefined ? null : world.modelByName(modelName);
+      return world.webhooks.calls.filter((c) => model === null || c.modelId === model.id).map((c) => ({ ...c }));
+    },
+    webhooksSettled() {
+      return world.webhooks.settled();
+    },
     requests,
     liveIds(version) {
       const ready = data.peek(clock.number);
@@ -153,6 +168,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       await data.get(clock.number);
     },
     close() {
+      world.webhooks.close();
       return new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeAllConnections();

@@ -1,4 +1,7 @@
 /** The public types of the sandbox (see server.ts for `startSandbox`). */
+import type { WebhookCall } from './webhooks/deliver.js';
+
+export type { WebhookCall } from './webhooks/deliver.js';
 
 export type RoundState = 'open' | 'closed' | 'late';
 
@@ -82,6 +85,8 @@ export interface SandboxOptions {
   history?: boolean;
   /** Validation messages of create_submission: numerai-tools' (default) or the older sentences of 2021–2022. */
   messageStyle?: 'tools' | 'legacy';
+  /** How long a call to a model's webhook waits for its answer, ms (default 10,000). */
+  webhookTimeoutMs?: number;
 }
 
 export type RecordedSubmissionKind = 'classic' | 'signals' | 'crypto';
@@ -145,6 +150,10 @@ export interface Sandbox {
   modelId(name: string): string;
   submissions(modelName?: string): RecordedSubmission[];
   removeSubmission(modelName: string, round?: number): void;
+  /** Calls made to the models' webhooks (when a round opened, or by triggerModelWebhook), oldest first. */
+  webhookCalls(modelName?: string): WebhookCall[];
+  /** Resolves when every webhook call under way has its answer. */
+  webhooksSettled(): Promise<void>;
   requests: ServedRequest[];
   /** Live ids of the current round (classic; a version picks that version's live file). Needs `ready()`. */
   liveIds(version?: string): string[];

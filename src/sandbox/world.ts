@@ -1,6 +1,6 @@
 /**
  * The sandbox's world, shared by the parts of its API: accounts and models, the round clock, the dataset files,
- * pending uploads, recorded submissions and diagnostics. The parts (accounts/, rounds/, datasets/, submissions/,
+ * pending uploads, recorded submissions and diagnostics, the calls made to webhooks. The parts (accounts/, rounds/, datasets/, submissions/,
  * webhooks/, scores/) read and change it; the HTTP side (server.ts, transfers.ts) serves its files.
  */
 import { authenticate, type AuthResult, type SandboxAccount, type SandboxModel } from './accounts/keys.js';
@@ -8,6 +8,7 @@ import type { DataStore } from './datasets/files.js';
 import type { RoundClock } from './rounds/clock.js';
 import type { UrlSigner } from './signing.js';
 import type { RecordedSubmission } from './types.js';
+import { WebhookDeliveries } from './webhooks/deliver.js';
 
 /** A file announced by an upload-auth query: PUT to its signed URL fills `bytes`. */
 export interface Upload {
@@ -40,6 +41,8 @@ export interface WorldOptions {
   now: () => number;
   /** Validation messages of create_submission: numerai-tools' or the older sentences of 2021–2022. */
   messageStyle: 'tools' | 'legacy';
+  /** How long a call to a model's webhook waits for its answer. */
+  webhookTimeoutMs: number;
 }
 
 export class SandboxWorld {
@@ -52,6 +55,8 @@ export class SandboxWorld {
   readonly uploads = new Map<string, Upload>();
   readonly stored: StoredSubmission[] = [];
   readonly diagnostics = new Map<string, StoredDiagnostics>();
+  /** Calls to the models' webhooks (round openings and triggerModelWebhook) and their answers. */
+  readonly webhooks: WebhookDeliveries;
   private sequence = 0;
 
   constructor(options: WorldOptions) {
@@ -61,6 +66,7 @@ export class SandboxWorld {
     this.signer = options.signer;
     this.now = options.now;
     this.messageStyle = options.messageStyle;
+    this.webhooks = new WebhookDeliveries(options.now, options.webhookTimeoutMs);
   }
 
   authenticate(header: string | undefined): AuthResult {

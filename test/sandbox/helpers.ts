@@ -59,3 +59,39 @@ export async function submit(sandbox: Sandbox, model: string, file: string | Uin
 export function validCsv(ids: readonly string[]): string {
   return `id,prediction\n${ids.map((id, i) => `${id},${(i + 0.5) / ids.length}`).join('\n')}\n`;
 }
+
+export interface ReceivedCall {
+  path: string;
+  headers: Record<string, string | string[] | undefined>;
+  body: string;
+}
+
+/**
+ * A webhook server on loopback, standing in for what a participant registers: it records each POST and answers
+ * with `answer` (200 "ok" by default; change it between calls).
+ */
+export async function webhookReceiver(): Promise<{ url: string; calls: ReceivedCall[]; answer: { status: number; body: string }; close(): Promise<void> }> {
+  const { createServer } = await import('node:http');
+  const calls: ReceivedCall[] = [];
+  const answer = { status: 200, body: 'ok' };
+  const server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      calls.push({ path: req.url ?? '/', headers: req.headers, body: Buffer.concat(chunks).toString('utf8') });
+      res.writeHead(answer.status, { 'content-type': 'text/plain' });
+      res.end(answer.body);
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  return {
+    url: `http://127.0.0.1:${port}/hook`,
+    calls,
+    answer,
+    close: () => new Promise<void>((resolve) => {
+      server.close(() => resolve());
+      server.closeAllConnections();
+    }),
+  };
+}

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { startSandbox, type Sandbox } from '../../src/sandbox/server.js';
 import { submissionCsv } from '../../src/submission/csv.js';
-import { data, gql } from './helpers.js';
+import { data, gql, webhookReceiver } from './helpers.js';
 import * as Q from './fixtures/numerapi-queries.js';
 
 let sandbox: Sandbox;
@@ -220,10 +220,17 @@ describe('signals, crypto, diagnostics, compute, webhooks', () => {
 
   test('setSubmissionWebhook returns the string "true"; triggerModelWebhook a trigger id', async () => {
     const modelId = sandbox.modelId('example_linear');
-    const set = await data(sandbox, Q.SET_SUBMISSION_WEBHOOK, { modelId, newSubmissionWebhook: 'https://example.invalid/hook' });
-    assert.deepEqual(set, { setSubmissionWebhook: 'true' });
-    const trig = await data<{ triggerModelWebhook: string }>(sandbox, Q.TRIGGER_MODEL_WEBHOOK, { modelId });
-    assert.match(trig.triggerModelWebhook, UUID);
+    const receiver = await webhookReceiver();
+    try {
+      const set = await data(sandbox, Q.SET_SUBMISSION_WEBHOOK, { modelId, newSubmissionWebhook: receiver.url });
+      assert.deepEqual(set, { setSubmissionWebhook: 'true' });
+      const trig = await data<{ triggerModelWebhook: string }>(sandbox, Q.TRIGGER_MODEL_WEBHOOK, { modelId });
+      assert.match(trig.triggerModelWebhook, UUID);
+      assert.equal(JSON.parse(receiver.calls[0].body).triggerId, trig.triggerModelWebhook);
+    } finally {
+      await data(sandbox, Q.SET_SUBMISSION_WEBHOOK, { modelId, newSubmissionWebhook: null });
+      await receiver.close();
+    }
   });
 });
 
