@@ -1,7 +1,7 @@
 import { readFileSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseArgs, parseEnv } from 'node:util';
-import { DEFAULT_SETTINGS, type PipelineSettings } from '../pipeline/settings.js';
+import { DEFAULT_SETTINGS, isSafeApiUrl, type PipelineSettings } from '../pipeline/settings.js';
 import { ACTION_PATTERN, type InitOptions } from './init.js';
 
 export type CommandName = 'submit' | 'plan' | 'predict' | 'check' | 'init';
@@ -190,11 +190,15 @@ export function parseCommandLine(argv: readonly string[], environment: CliEnviro
   const env = (name: string): string => (files.offline ? '' : (environment.env[name] ?? fileEnv[name] ?? '').trim());
 
   const apiUrl = text('api-url') ?? (env('NUMERAI_API_URL') || DEFAULT_SETTINGS.apiUrl);
+  let url: URL;
   try {
-    const url = new URL(apiUrl);
+    url = new URL(apiUrl);
     if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error('not http');
   } catch {
     throw new UsageError(`${command}: --api-url "${apiUrl}" is not an http(s) URL`);
+  }
+  if (!isSafeApiUrl(url)) {
+    throw new UsageError(`${command}: --api-url "${apiUrl}" would send the secret key unencrypted: use https://, or http:// only to localhost, 127.0.0.1 or [::1] (a sandbox)`);
   }
   const models = ((values.models as string[] | undefined) ?? []).flatMap((list) => list.split(',')).map((name) => name.trim());
   if (models.some((name) => name === '')) throw new UsageError(`${command}: --models has an empty name; give names separated by commas`);

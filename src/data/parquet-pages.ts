@@ -214,9 +214,15 @@ function walkChunk(
 
   while (placed < rows) {
     if (reader.offset >= bytes.byteLength) throw new Error(`the column chunk ends after ${placed} of ${rows} rows`);
+    const headerAt = reader.offset;
     const header = parquetHeader(reader);
     const size = header.compressed_page_size;
-    if (!(size >= 0) || reader.offset + size > bytes.byteLength) throw new Error(`a page of ${size} bytes runs past the end of its column chunk`);
+    if (!Number.isInteger(size) || size < 0) {
+      throw new Error(`the page header at byte ${headerAt} of the column chunk has no valid page size (${String(size)}): the chunk is corrupt`);
+    }
+    if (reader.offset + size > bytes.byteLength) {
+      throw new Error(`a page of ${size} bytes at byte ${reader.offset} runs past the end of its column chunk (${bytes.byteLength} bytes)`);
+    }
     const compressed = bytes.subarray(reader.offset, reader.offset + size);
     reader.offset += size;
 

@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as core from '@actions/core';
-import { DEFAULT_SETTINGS, type PipelineSettings } from '../pipeline/settings.js';
+import { DEFAULT_SETTINGS, isSafeApiUrl, type PipelineSettings } from '../pipeline/settings.js';
 import { createSanitizer } from './sanitize.js';
 import { DEFAULT_OUTPUT_SUBDIR, InputDefaults, Inputs, RunnerEnv, type InputName } from './constants.js';
 
@@ -180,8 +180,6 @@ export function parseModelList(value: string): string[] {
   return [...new Set(names.filter((name) => name.length > 0))];
 }
 
-const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
-
 /** The API URL carries the secret key in a header: plain http only to this machine. */
 export function parseApiUrl(value: string): string {
   let url: URL;
@@ -190,8 +188,7 @@ export function parseApiUrl(value: string): string {
   } catch {
     throw new InputError(Inputs.ApiUrl, `"${value}" is not a URL. Valid: https://api-tournament.numer.ai (the default) or a sandbox URL such as http://127.0.0.1:8080`);
   }
-  const loopback = LOOPBACK_HOSTS.has(url.hostname);
-  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && loopback)) {
+  if (!isSafeApiUrl(url)) {
     throw new InputError(Inputs.ApiUrl, `"${value}" would send the secret key unencrypted. Valid: an https:// URL, or http:// to localhost/127.0.0.1 for a sandbox`);
   }
   return url.toString().replace(/\/+$/, '');

@@ -161,7 +161,9 @@ function modelTable(report: RunReport, issues: Record<string, IssueLink>, saniti
     EMPTY,
     EMPTY,
     EMPTY,
-    formatDuration(report.models.reduce((sum, m) => sum + totalDuration(m), 0)),
+    // The run's own time: the models' times each include the data (and config) stages they share, so their sum
+    // would count those once per model.
+    formatDuration(Math.max(0, Date.parse(report.finishedAt) - Date.parse(report.startedAt))),
     EMPTY,
     EMPTY,
   ];

@@ -234,6 +234,15 @@ async function loadMember(
     return null;
   }
 
+  if (isLfsPointer(bytes)) {
+    issue(
+      display,
+      member.field,
+      'is a Git LFS pointer, not the ONNX file: the checkout did not fetch the LFS objects. Check out with `lfs: true` ' +
+        '(actions/checkout), or run `git lfs pull` locally',
+    );
+    return null;
+  }
   let session;
   try {
     session = await openSession(bytes);
@@ -307,4 +316,11 @@ function checkWidths(members: LoadedMember[], features: FeatureSpec | undefined,
       );
     }
   }
+}
+
+/** The text file Git LFS leaves in place of a file whose object was not fetched (spec v1: it starts with this line). */
+const LFS_POINTER_START = 'version https://git-lfs.github.com/spec/';
+
+export function isLfsPointer(bytes: Uint8Array): boolean {
+  return bytes.byteLength < 1024 && new TextDecoder().decode(bytes.subarray(0, LFS_POINTER_START.length)) === LFS_POINTER_START;
 }

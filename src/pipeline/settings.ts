@@ -27,6 +27,16 @@ export interface PipelineSettings {
 
 export const NUMERAI_API_URL = 'https://api-tournament.numer.ai';
 
+const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
+
+/**
+ * Whether an API URL may carry the keys: https anywhere, plain http only to this machine (a sandbox), since the
+ * secret key travels in a header. Both shells refuse anything else.
+ */
+export function isSafeApiUrl(url: URL): boolean {
+  return url.protocol === 'https:' || (url.protocol === 'http:' && LOOPBACK_HOSTS.has(url.hostname));
+}
+
 export const DEFAULT_SETTINGS: Omit<PipelineSettings, 'publicId' | 'secretKey'> = {
   apiUrl: NUMERAI_API_URL,
   modelsDir: 'models',

@@ -52,6 +52,7 @@ describe('usage', () => {
     [['check', '--api-url', 'http://x'], /^numerai-autopilot: check: unknown option --api-url/],
     [['submit', '--models-dir'], /^numerai-autopilot: submit: .*--models-dir/, KEYS],
     [['submit', '--models', 'a,,b'], /^numerai-autopilot: submit: --models has an empty name/, KEYS],
+    [['submit', '--api-url', 'http://api-tournament.numer.ai'], /^numerai-autopilot: submit: --api-url "http:\/\/api-tournament\.numer\.ai" would send the secret key unencrypted: use https:\/\/, or http:\/\/ only to localhost, 127\.0\.0\.1 or \[::1\] \(a sandbox\)\n$/, KEYS],
     [['submit', '--api-url', 'ftp://host'], /^numerai-autopilot: submit: --api-url "ftp:\/\/host" is not an http\(s\) URL\n$/, KEYS],
     [['submit'], /^numerai-autopilot: submit: NUMERAI_PUBLIC_ID and NUMERAI_SECRET_KEY are not set \(environment or \.env file\)\n$/],
     [['plan'], /^numerai-autopilot: plan: NUMERAI_SECRET_KEY is not set/, { NUMERAI_PUBLIC_ID: 'P' }],

@@ -242,6 +242,17 @@ describe('readParquetTable', () => {
       await expectDataError(readParquetTable(file, []), /parquet footer is corrupt/, file);
     });
 
+    test('a page header without a size names the problem, not "a page of undefined bytes"', async () => {
+      const metadata = await parquetMetadataAsync(await asyncBufferFromFile(dataset.livePath));
+      const chunk = metadata.row_groups[0].columns.find((c) => c.meta_data?.path_in_schema[0] === dataset.featureNames[2])!.meta_data!;
+      const start = Number(chunk.dictionary_page_offset ?? chunk.data_page_offset);
+      const copy = Uint8Array.from(bytes);
+      copy.fill(0, start, start + 16); // a thrift struct that stops at once: a page header with no fields
+      const file = await damaged('sizeless-page.parquet', copy);
+      const error = await expectDataError(readParquetTable(file, dataset.featureNames), /page header at byte 0 of the column chunk has no valid page size \(undefined\)/, file);
+      assert.doesNotMatch(error.message, /undefined bytes/);
+    });
+
     test('corrupt column data', async () => {
       const metadata = await parquetMetadataAsync(await asyncBufferFromFile(dataset.livePath));
       const chunk = metadata.row_groups[1].columns.find((c) => c.meta_data?.path_in_schema[0] === dataset.featureNames[5])!.meta_data!;

@@ -67,6 +67,8 @@ describe('writeJobSummary', () => {
       /<td>❌ failed<\/td>.*<b>ModelError<\/b> \(predict\): models\/gamma_ens\/b\.onnx: input "features" expects 705 columns.*<a href="https:\/\/github\.com\/octo\/numerai-models\/issues\/7">#7<\/a> \(opened\)/,
     );
     assert.match(html, /<tr><td><b>Total<\/b><\/td><td>1 submitted · 1 skipped · 1 failed<\/td><td> <\/td><td>5,210<\/td>/);
+    // The run's time, not the sum of the models' (each of which includes the data time they share).
+    assert.match(html, /<td><b>Total<\/b><\/td>(<td>[^<]*<\/td>){6}<td>42\.5 s<\/td>/);
     assert.match(html, /<code>v5\.2\/live\.parquet<\/code> — 7\.0 MiB, restored from the cache/);
     assert.match(html, /artifact <code>numerai-submissions-555-1<\/code> \(listed under <a href="[^"]+#artifacts">Artifacts<\/a>/);
   });

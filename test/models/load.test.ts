@@ -183,6 +183,17 @@ describe('ONNX file problems', () => {
     findIssue(errorsOf(result), 'onnx', /is not a valid ONNX model that onnxruntime can load/);
   });
 
+  test('a Git LFS pointer in place of the ONNX file says to check out with lfs: true', async () => {
+    const dir = path.join(models.dir, 'lfs');
+    await mkdir(dir);
+    await addModel(dir, 'pointer', GOOD);
+    const pointer = 'version https://git-lfs.github.com/spec/v1\noid sha256:4d7a214614ab2935c943f9e0ff69d22eadbb8f32b1258daaa5e2ca24d17e2393\nsize 980910\n';
+    await writeFile(path.join(dir, 'pointer', 'model.onnx'), pointer);
+    const [result] = await loadModels(dir);
+    const issue = findIssue(errorsOf(result), 'onnx', /is a Git LFS pointer, not the ONNX file: .*Check out with `lfs: true`/);
+    assert.doesNotMatch(issue.message, /protobuf/);
+  });
+
   test('a path escaping the models folder, directly or through a symbolic link', async () => {
     const issues = errorsOf(
       await loadOne('escape', 'dataset: v5.2\nfeatures: small\nonnx:\n  - file: ../../outside.onnx\n  - file: /etc/passwd\n'),
