@@ -16,20 +16,23 @@ export interface DataPorts {
   locks?: Locks;
 }
 
+/** The part of the run context (context.ts) that obtaining a dataset file uses. */
+export interface DataContext {
+  readonly ports: DataPorts;
+  /** Every file obtained is recorded here, for the report. */
+  readonly datasets: DatasetUse[];
+}
+
 /**
  * Gets one dataset file of the round and reads it: from the store when it has it, else by download (then saved to
  * the store). A file the reader refuses (DataError: truncated, corrupt) is discarded and fetched again, once; a file
- * that still cannot be read is discarded too and fails with the reader's error. Every use is recorded in `uses` for
- * the report. With `ports.locks`, another run working on the same file is waited for first (bounded), after which
- * the file it left is found in the store and read, which validates it.
+ * that still cannot be read is discarded too and fails with the reader's error. Every use is recorded in
+ * `run.datasets` for the report. With `ports.locks`, another run working on the same file is waited for first
+ * (bounded), after which the file it left is found in the store and read, which validates it.
  */
-export async function obtainDataset<T>(
-  key: DatasetKey,
-  read: (path: string) => Promise<T>,
-  ports: DataPorts,
-  uses: DatasetUse[],
-): Promise<T> {
-  if (!ports.locks) return obtainUnlocked(key, read, ports, uses);
+export async function obtainDataset<T>(run: DataContext, key: DatasetKey, read: (path: string) => Promise<T>): Promise<T> {
+  const { ports } = run;
+  if (!ports.locks) return obtainUnlocked(run, key, read);
   const name = `${key.version}/${key.file}`;
   let lock;
   try {
@@ -44,23 +47,24 @@ export async function obtainDataset<T>(
   }
   if (lock.tookOver) ports.reporter.log('warning', `Took over the lock on ${name} left by a run that is gone (${describeHolder(lock.tookOver)}).`);
   try {
-    return await obtainUnlocked(key, read, ports, uses);
+    return await obtainUnlocked(run, key, read);
   } finally {
     await lock.release();
   }
 }
 
-async function obtainUnlocked<T>(key: DatasetKey, read: (path: string) => Promise<T>, ports: DataPorts, uses: DatasetUse[]): Promise<T> {
+async function obtainUnlocked<T>(run: DataContext, key: DatasetKey, read: (path: string) => Promise<T>): Promise<T> {
+  const { ports } = run;
   const { store, reporter } = ports;
   const name = `${key.version}/${key.file}`;
   const path = store.pathFor(key);
-  let source: DatasetUse['source'] = (await restoreQuietly(key, ports)) ? 'store' : 'download';
-  if (source === 'download') await download(key, path, ports);
+  let source: DatasetUse['source'] = (await restoreQuietly(ports, key)) ? 'store' : 'download';
+  if (source === 'download') await download(ports, key, path);
   for (let attempt = 1; ; attempt++) {
     try {
       const value = await read(path);
-      if (source === 'download') await saveQuietly(key, ports);
-      uses.push({ file: name, source, bytes: (await stat(path)).size });
+      if (source === 'download') await saveQuietly(ports, key);
+      run.datasets.push({ file: name, source, bytes: (await stat(path)).size });
       return value;
     } catch (error) {
       if (classifyError(error, 'InternalError', ports.numerai) !== 'DataError') throw error;
@@ -70,13 +74,13 @@ async function obtainUnlocked<T>(key: DatasetKey, read: (path: string) => Promis
       });
       if (attempt > 1) throw error;
       reporter.log('warning', `${name} (${source === 'store' ? 'stored copy' : 'download'}) is unreadable: ${errorMessage(error)}. Fetching it again.`);
-      await download(key, path, ports);
+      await download(ports, key, path);
       source = 'download';
     }
   }
 }
 
-async function download(key: DatasetKey, path: string, ports: DataPorts): Promise<void> {
+async function download(ports: DataPorts, key: DatasetKey, path: string): Promise<void> {
   const { numerai, reporter } = ports;
   const name = `${key.version}/${key.file}`;
   await mkdir(dirname(path), { recursive: true });
@@ -88,7 +92,7 @@ async function download(key: DatasetKey, path: string, ports: DataPorts): Promis
 }
 
 /** A store that fails to restore is a miss, not a failed run. */
-async function restoreQuietly(key: DatasetKey, ports: DataPorts): Promise<boolean> {
+async function restoreQuietly(ports: DataPorts, key: DatasetKey): Promise<boolean> {
   try {
     return await ports.store.restore(key);
   } catch (error) {
@@ -97,7 +101,7 @@ async function restoreQuietly(key: DatasetKey, ports: DataPorts): Promise<boolea
   }
 }
 
-async function saveQuietly(key: DatasetKey, ports: DataPorts): Promise<void> {
+async function saveQuietly(ports: DataPorts, key: DatasetKey): Promise<void> {
   try {
     await ports.store.save(key);
   } catch (error) {

@@ -40,29 +40,46 @@ export interface PlanPorts {
   reporter: Reporter;
 }
 
+/** The part of the run context (context.ts) that planning uses. */
+export interface PlanContext {
+  readonly settings: PipelineSettings;
+  readonly ports: PlanPorts;
+  readonly engine: PredictionEngine;
+}
+
 const TOURNAMENT: TournamentName = 'classic';
+
+/** A step of planning: reads and fills the plan; 'stop' ends planning there (the plan says why). */
+type PlanStep = (run: PlanContext, plan: RoundPlan) => Promise<'next' | 'stop'>;
+
+/** The steps of planning, in order: the round, the models folder, then the account and its submissions. */
+const PLAN_STEPS: readonly PlanStep[] = [readRound, readModelsFolder, checkAccount];
 
 /**
  * Round → models folder → account → per-model submission check. Asks the server, never local state, whether a model
  * already has a submission for the round. Downloads nothing.
  */
-export async function planRound(settings: PipelineSettings, ports: PlanPorts, engine: PredictionEngine): Promise<RoundPlan> {
-  const { numerai, clock, reporter } = ports;
-  const tournament = TOURNAMENTS[TOURNAMENT];
-  const plan: RoundPlan = { tournament, round: null, late: false, models: [] };
+export async function planRound(run: PlanContext): Promise<RoundPlan> {
+  const plan: RoundPlan = { tournament: TOURNAMENTS[TOURNAMENT], round: null, late: false, models: [] };
+  for (const step of PLAN_STEPS) if ((await step(run, plan)) === 'stop') break;
+  return plan;
+}
 
+/** The open round, and whether submitting now is late. */
+async function readRound(run: PlanContext, plan: RoundPlan): Promise<'next' | 'stop'> {
+  const { numerai, clock, reporter } = run.ports;
   try {
-    plan.round = await numerai.currentRound(tournament);
+    plan.round = await numerai.currentRound(plan.tournament);
   } catch (error) {
     if (numeraiErrorKind(error) !== 'not-open') {
       plan.error = { errorClass: classifyError(error, 'NetworkError', numerai), stage: 'round', message: `could not read the current round: ${errorMessage(error)}` };
-      return plan;
+      return 'stop';
     }
     plan.round = null;
   }
   if (!plan.round) {
     reporter.log('notice', `No ${TOURNAMENT} round is open for submissions: nothing to do.`);
-    return plan;
+    return 'stop';
   }
   const round = plan.round;
   const closes = round.closeStakingTime;
@@ -76,15 +93,20 @@ export async function planRound(settings: PipelineSettings, ports: PlanPorts, en
   } else {
     reporter.log('info', `Round ${round.number} is open${closes ? ` until ${closes.toISOString()}` : ''}.`);
   }
+  return 'next';
+}
 
-  // The models folder.
+/** One plan entry per model folder: pending, skipped (disabled) or failed (its model.yml or ONNX files). */
+async function readModelsFolder(run: PlanContext, plan: RoundPlan): Promise<'next' | 'stop'> {
+  const { settings, engine } = run;
+  const { numerai, clock, reporter } = run.ports;
   const configStarted = clock.now().getTime();
   let loaded;
   try {
     loaded = await loadSelectedModels(settings, engine);
   } catch (error) {
     plan.error = { errorClass: classifyError(error, 'ConfigError', numerai), stage: 'config', message: errorMessage(error) };
-    return plan;
+    return 'stop';
   }
   const configMs = clock.now().getTime() - configStarted;
   const named = new Set(settings.models);
@@ -111,10 +133,15 @@ export async function planRound(settings: PipelineSettings, ports: PlanPorts, en
     }
     plan.models.push(entry);
   }
-  const pending = () => plan.models.filter((entry) => entry.status === 'pending');
-  if (pending().length === 0) return plan;
+  return pendingOf(plan).length === 0 ? 'stop' : 'next';
+}
 
-  // Model names → ids, then the server's answer to "already submitted?".
+/** Model names → ids, then the server's answer to "already submitted?" for each pending model. */
+async function checkAccount(run: PlanContext, plan: RoundPlan): Promise<'next' | 'stop'> {
+  const { settings } = run;
+  const { numerai, clock, reporter } = run.ports;
+  const { tournament } = plan;
+  const round = plan.round!;
   if (!settings.publicId || !settings.secretKey) {
     if (!settings.dryRun) {
       plan.error = {
@@ -122,23 +149,23 @@ export async function planRound(settings: PipelineSettings, ports: PlanPorts, en
         stage: 'plan',
         message: 'NUMERAI_PUBLIC_ID and NUMERAI_SECRET_KEY are required to submit (a dry run can go without them)',
       };
-      return plan;
+      return 'stop';
     }
     reporter.log('notice', 'No API keys: predicting without checking the account or earlier submissions.');
-    for (const entry of pending()) entry.stage = 'plan';
-    return plan;
+    for (const entry of pendingOf(plan)) entry.stage = 'plan';
+    return 'stop';
   }
   let accountModels;
   try {
     accountModels = (await numerai.accountModels(tournament)).filter((model) => model.tournament === tournament);
   } catch (error) {
     plan.error = { errorClass: classifyError(error, 'AccountError', numerai), stage: 'plan', message: `could not list the account's models: ${errorMessage(error)}` };
-    return plan;
+    return 'stop';
   }
   const idsByName = new Map(accountModels.map((model) => [model.name, model.id]));
   const accountNames = accountModels.map((model) => model.name).sort();
 
-  for (const entry of pending()) {
+  for (const entry of pendingOf(plan)) {
     const started = clock.now().getTime();
     entry.stage = 'plan';
     const modelId = idsByName.get(entry.name);
@@ -161,7 +188,11 @@ export async function planRound(settings: PipelineSettings, ports: PlanPorts, en
     if (entry.status === 'failed') reporter.log('error', `${entry.name}: ${entry.message}`, { model: entry.name });
     else if (entry.status === 'skipped') reporter.log('info', `${entry.name}: skipped, ${entry.reason}.`, { model: entry.name });
   }
-  return plan;
+  return 'next';
+}
+
+function pendingOf(plan: RoundPlan): PlannedModel[] {
+  return plan.models.filter((entry) => entry.status === 'pending');
 }
 
 function fail(entry: PlannedModel, errorClass: ErrorClass, message: string): void {

@@ -3,10 +3,11 @@ import { dirname, join } from 'node:path';
 import { FEATURES_FILE, LIVE_FILE, obtainDataset, unionColumns } from './data.js';
 import type { EngineModel, LiveTable, PredictionEngine } from './engine.js';
 import { PipelineError, classifyError, errorMessage, makeRedactor } from './errors.js';
-import { describeHolder, fileLocks, lockFolder, lockName, type HeldLock, type Locks } from './locks.js';
+import type { ModelRun, RunContext, StageOutcome } from './context.js';
+import { describeHolder, fileLocks, lockFolder, lockName, type Locks } from './locks.js';
 import { planRound, type PlannedModel, type RoundPlan } from './plan.js';
 import type { Clock, DatasetStore, NumeraiPort, Reporter } from './ports.js';
-import { REPORT_SCHEMA_VERSION, countByStatus, type DatasetUse, type ErrorClass, type ModelReport, type RunReport, type Stage } from './report.js';
+import { REPORT_SCHEMA_VERSION, countByStatus, type ErrorClass, type ModelReport, type RunReport, type Stage } from './report.js';
 import type { PipelineSettings } from './settings.js';
 import { predictionStats } from './stats.js';
 import { uploadOnce } from './upload.js';
@@ -67,7 +68,7 @@ export async function planCurrentRound(
   const reporter = redactingReporter(ports.reporter, redact);
   const activeEngine = engine ?? (await defaultEngine());
   try {
-    const plan = await planRound(settings, { ...ports, reporter }, activeEngine);
+    const plan = await planRound({ settings, ports: { ...ports, reporter }, engine: activeEngine });
     for (const entry of plan.models) if (entry.message) entry.message = redact(entry.message);
     if (plan.error) plan.error.message = redact(plan.error.message);
     return plan;
@@ -75,6 +76,16 @@ export async function planCurrentRound(
     if (!engine) await activeEngine.dispose?.();
   }
 }
+
+/** A stage of the run: a function over the run's context (see context.ts). */
+type RunStage = (run: RunContext) => Promise<StageOutcome>;
+
+/**
+ * The stages of a run, in order. Each reads what the earlier ones left in the context and leaves its own results
+ * there; a stage that returns 'stop' ends the run (the report is written either way). A new stage of the run
+ * (waiting for the round to open, missed rounds, scores) is one more function in this list.
+ */
+const RUN_STAGES: readonly RunStage[] = [planStage, modelsStage];
 
 /**
  * One whole round: round → plan → data → predict → validate → upload → report. Each model is isolated: whatever
@@ -84,30 +95,38 @@ export async function planCurrentRound(
 export async function runPipeline(settings: PipelineSettings, ports: PipelinePorts, engine?: PredictionEngine): Promise<RunReport> {
   const redact = makeRedactor([settings.secretKey]);
   const reporter = redactingReporter(ports.reporter, redact);
-  const activePorts: PipelinePorts = { ...ports, reporter, locks: ports.locks ?? fileLocks(lockFolder(settings.dataDir)) };
-  const startedAt = ports.clock.now();
-  const datasets: DatasetUse[] = [];
-  let plan: RoundPlan = { tournament: 0, round: null, late: false, models: [] };
-  const reports = new Map<string, ModelReport>();
+  // Everything but the engine, which is loaded under the try below: a run whose engine fails to load still reports.
+  const context: Omit<RunContext, 'engine'> = {
+    settings,
+    ports: { ...ports, reporter, locks: ports.locks ?? fileLocks(lockFolder(settings.dataDir)) },
+    redact,
+    startedAt: ports.clock.now(),
+    plan: { tournament: 0, round: null, late: false, models: [] },
+    reports: new Map(),
+    datasets: [],
+  };
   let activeEngine: PredictionEngine | undefined = engine;
-  let runError: RunReport['error'];
-
+  let run: RunContext | undefined;
   try {
     activeEngine ??= await defaultEngine();
-    plan = await planRound(settings, activePorts, activeEngine);
-    runError = plan.error;
-    if (plan.round && !runError) {
-      for (const entry of plan.models) reports.set(entry.name, initialReport(entry, plan.round.number));
-      await predictAndUpload(settings, activePorts, activeEngine, plan, reports, datasets);
-    }
+    run = { ...context, engine: activeEngine };
+    for (const stage of RUN_STAGES) if ((await stage(run)) === 'stop') break;
   } catch (error) {
     // A bug, not a model's failure: keep what is known and say so.
-    runError = { errorClass: 'InternalError', stage: 'plan', message: errorMessage(error) };
+    (run ?? context).error = { errorClass: 'InternalError', stage: 'plan', message: errorMessage(error) };
   } finally {
     if (!engine) await activeEngine?.dispose?.().catch(() => undefined);
   }
+  const report = runReport(run ?? context);
+  if (report.error) reporter.log('error', report.error.message);
+  await writeReport(report, reportPath(settings), reporter);
+  return report;
+}
 
-  const models = [...reports.values()].map((model) => redactReport(model, redact));
+/** The report of the run, from what its stages left in the context. */
+function runReport(run: Omit<RunContext, 'engine'>): RunReport {
+  const { plan, settings, redact } = run;
+  const models = [...run.reports.values()].map((model) => redactReport(model, redact));
   const report: RunReport = {
     schemaVersion: REPORT_SCHEMA_VERSION,
     tournament: plan.tournament,
@@ -123,18 +142,23 @@ export async function runPipeline(settings: PipelineSettings, ports: PipelinePor
       : {}),
     late: plan.late,
     dryRun: settings.dryRun,
-    startedAt: startedAt.toISOString(),
-    finishedAt: ports.clock.now().toISOString(),
+    startedAt: run.startedAt.toISOString(),
+    finishedAt: run.ports.clock.now().toISOString(),
     models,
-    datasets,
+    datasets: run.datasets,
     totals: countByStatus(models),
   };
-  if (runError) {
-    report.error = { ...runError, message: redact(runError.message) };
-    reporter.log('error', report.error.message);
-  }
-  await writeReport(report, reportPath(settings), reporter);
+  if (run.error) report.error = { ...run.error, message: redact(run.error.message) };
   return report;
+}
+
+/** Round → models folder → account → per-model submission check (plan.ts); every model of the plan gets its entry. */
+async function planStage(run: RunContext): Promise<StageOutcome> {
+  run.plan = await planRound(run);
+  run.error = run.plan.error;
+  if (!run.plan.round || run.error) return 'stop';
+  for (const entry of run.plan.models) run.reports.set(entry.name, initialReport(entry, run.plan.round.number));
+  return 'next';
 }
 
 function initialReport(entry: PlannedModel, round: number): ModelReport {
@@ -163,52 +187,42 @@ function initialReport(entry: PlannedModel, round: number): ModelReport {
   return report;
 }
 
-async function predictAndUpload(
-  settings: PipelineSettings,
-  ports: PipelinePorts,
-  engine: PredictionEngine,
-  plan: RoundPlan,
-  reports: Map<string, ModelReport>,
-  datasets: DatasetUse[],
-): Promise<void> {
-  const round = plan.round!.number;
-  const pending = plan.models.filter((entry) => entry.status === 'pending' && entry.model);
+/** Per dataset version: the data once for the models using it, then each model's steps (MODEL_STEPS). */
+async function modelsStage(run: RunContext): Promise<StageOutcome> {
+  const pending = run.plan.models.filter((entry) => entry.status === 'pending' && entry.model);
   const versions = [...new Set(pending.map((entry) => entry.model!.dataset))].sort();
   for (const version of versions) {
     const group = pending.filter((entry) => entry.model!.dataset === version);
-    const dataStarted = ports.clock.now().getTime();
-    const prepared = await prepareVersion(version, group, settings, ports, engine, plan, reports, datasets);
-    const dataMs = ports.clock.now().getTime() - dataStarted;
-    for (const entry of group) reports.get(entry.name)!.durations.data = dataMs;
+    const dataStarted = run.ports.clock.now().getTime();
+    const prepared = await prepareVersion(run, version, group);
+    const dataMs = run.ports.clock.now().getTime() - dataStarted;
+    for (const entry of group) run.reports.get(entry.name)!.durations.data = dataMs;
     if (!prepared) continue;
     for (const { entry, features } of prepared.models) {
-      await processModel(entry, features, prepared.table, settings, ports, engine, plan, round, reports.get(entry.name)!);
+      await runModel(run, { entry, features, table: prepared.table, report: run.reports.get(entry.name)! });
     }
   }
+  return 'next';
 }
 
 /** features.json, each model's features, then the live file read once for the union of their columns. */
 async function prepareVersion(
+  run: RunContext,
   version: string,
   group: PlannedModel[],
-  settings: PipelineSettings,
-  ports: PipelinePorts,
-  engine: PredictionEngine,
-  plan: RoundPlan,
-  reports: Map<string, ModelReport>,
-  datasets: DatasetUse[],
 ): Promise<{ table: LiveTable; models: { entry: PlannedModel; features: string[] }[] } | undefined> {
+  const { plan, engine, ports } = run;
   const round = plan.round!.number;
   const key = (file: string) => ({ tournament: plan.tournament, version, round, file });
   const failGroup = (entries: PlannedModel[], error: unknown, what: string) => {
     for (const entry of entries) {
-      markFailed(reports.get(entry.name)!, 'data', classifyError(error, 'DataError', ports.numerai), `${what}: ${errorMessage(error)}`, ports.reporter);
+      markFailed(run.reports.get(entry.name)!, 'data', { errorClass: classifyError(error, 'DataError', ports.numerai), message: `${what}: ${errorMessage(error)}` }, ports.reporter);
     }
   };
 
   let featuresJson: unknown;
   try {
-    featuresJson = await obtainDataset(key(FEATURES_FILE), (path) => engine.readFeaturesJson(path), ports, datasets);
+    featuresJson = await obtainDataset(run, key(FEATURES_FILE), (path) => engine.readFeaturesJson(path));
   } catch (error) {
     failGroup(group, error, `${version}/${FEATURES_FILE}`);
     return undefined;
@@ -219,14 +233,14 @@ async function prepareVersion(
     try {
       models.push({ entry, features: engine.resolveFeatures(entry.model as EngineModel, featuresJson) });
     } catch (error) {
-      markFailed(reports.get(entry.name)!, 'data', classifyError(error, 'ConfigError', ports.numerai), errorMessage(error), ports.reporter);
+      markFailed(run.reports.get(entry.name)!, 'data', { errorClass: classifyError(error, 'ConfigError', ports.numerai), message: errorMessage(error) }, ports.reporter);
     }
   }
   if (models.length === 0) return undefined;
 
   try {
     const columns = unionColumns(models.map((model) => model.features));
-    const table = await obtainDataset(key(LIVE_FILE), (path) => engine.readLiveTable(path, columns), ports, datasets);
+    const table = await obtainDataset(run, key(LIVE_FILE), (path) => engine.readLiveTable(path, columns));
     ports.reporter.log('info', `Read ${version}/${LIVE_FILE}: ${table.rows} rows × ${columns.length} features.`);
     return { table, models };
   } catch (error) {
@@ -239,112 +253,138 @@ async function prepareVersion(
   }
 }
 
-async function processModel(
-  entry: PlannedModel,
-  features: string[],
-  table: LiveTable,
-  settings: PipelineSettings,
-  ports: PipelinePorts,
-  engine: PredictionEngine,
-  plan: RoundPlan,
-  round: number,
-  report: ModelReport,
-): Promise<void> {
-  const { clock, reporter } = ports;
-  let stage: Stage = 'predict';
-  let started = clock.now().getTime();
-  const finishStage = () => {
-    const now = clock.now().getTime();
-    report.durations[stage] = now - started;
-    started = now;
-  };
+/**
+ * A step of one model: a function over the run and the model's own state (context.ts). 'next' goes on with the
+ * next step; 'done' means the step has settled the model (skipped, succeeded, or failed with its own message).
+ * Whatever a step throws fails the model at the step's stage.
+ */
+interface ModelStep {
+  /** The report's stage while the step runs; its time is added to that stage's duration. */
+  stage: Stage;
+  run(run: RunContext, model: ModelRun): Promise<'next' | 'done'>;
+}
+
+/**
+ * The steps of each model, in order. A new check before the upload (the round still open, say) is one more step
+ * with stage 'upload' before `upload`; it runs under the model's lock.
+ */
+const MODEL_STEPS: readonly ModelStep[] = [
+  { stage: 'predict', run: predict },
+  { stage: 'validate', run: validateAndWrite },
+  { stage: 'upload', run: lockModel },
+  { stage: 'upload', run: checkNotSubmittedMeanwhile },
+  { stage: 'upload', run: upload },
+];
+
+async function runModel(run: RunContext, model: ModelRun): Promise<void> {
+  const { clock, reporter, numerai } = run.ports;
+  const { report } = model;
   try {
-    report.stage = stage;
-    const predictions = await engine.predict(entry.model as EngineModel, table, features);
-    report.rows = predictions.length;
-    report.stats = predictionStats(predictions);
-    finishStage();
-
-    stage = 'validate';
-    report.stage = stage;
-    const check = engine.checkSubmission(table.ids, predictions, table.ids);
-    if (!check.ok) {
-      finishStage();
-      markFailed(report, stage, 'PredictionError', `predictions break Numerai's rules: ${check.problems.join('; ')}`, reporter);
-      return;
-    }
-    const csv = engine.submissionCsv(table.ids, predictions);
-    const path = csvPath(settings, round, entry.name);
-    await mkdir(dirname(path), { recursive: true });
-    await writeFile(path, csv);
-    report.csvPath = path;
-    finishStage();
-
-    if (settings.dryRun) {
-      succeed(report, 'dry-run', reporter, `predicted ${report.rows} rows (dry run: not uploaded), ${path}`);
-      return;
-    }
-    if (!report.modelId) throw new Error('model has no Numerai id');
-
-    stage = 'upload';
-    report.stage = stage;
-    const modelId = report.modelId;
-    const lock = await takeModelLock(ports.locks, plan.tournament, round, entry.name);
-    if (lock.acquired && lock.lock?.tookOver) {
-      reporter.log('warning', `${entry.name}: took over the lock left by a run that is gone (${describeHolder(lock.lock.tookOver)}).`, { model: entry.name });
-    }
-    if (!lock.acquired) {
-      finishStage();
-      skip(report, `another run on this machine (${describeHolder(lock.holder)}) is submitting ${entry.name} for round ${round}`, reporter);
-      return;
-    }
-    try {
-      // Planning saw no submission (or, under force, the one in existingSubmissionId), but another run may have
-      // submitted since: the server is asked again, under the lock, right before uploading.
-      const current = await ports.numerai.submissionForRound(modelId, round, plan.tournament);
-      if (current && current !== entry.existingSubmissionId) {
-        finishStage();
-        report.submissionId = current;
-        skip(report, `submitted by another run during this run (submission ${current})`, reporter);
-        return;
+    for (const step of MODEL_STEPS) {
+      report.stage = step.stage;
+      const started = clock.now().getTime();
+      let outcome: 'next' | 'done';
+      try {
+        outcome = await step.run(run, model);
+      } finally {
+        report.durations[step.stage] = (report.durations[step.stage] ?? 0) + (clock.now().getTime() - started);
       }
-      const outcome = await uploadOnce(
-        {
-          model: entry.name,
-          modelId,
-          round,
-          tournament: plan.tournament,
-          filename: `${entry.name}_round${round}.csv`,
-          csv: new TextEncoder().encode(csv),
-          existingSubmissionId: entry.existingSubmissionId,
-        },
-        ports,
-        settings.retries,
-      );
-      finishStage();
-      report.submissionId = outcome.submissionId;
-      report.uploadAttempts = outcome.attempts;
-      succeed(report, 'submitted', reporter, `submitted ${report.rows} rows, submission ${outcome.submissionId}`);
-    } finally {
-      await lock.lock?.release();
+      if (outcome === 'done') return;
     }
   } catch (error) {
-    finishStage();
-    markFailed(report, stage, classifyError(error, STAGE_FALLBACK[stage], ports.numerai), errorMessage(error), reporter);
+    const { stage } = report;
+    markFailed(report, stage, { errorClass: classifyError(error, STAGE_FALLBACK[stage], numerai), message: errorMessage(error) }, reporter);
+  } finally {
+    await model.lock?.release();
   }
 }
 
-type ModelLock = { acquired: true; lock?: HeldLock } | { acquired: false; holder: Parameters<typeof describeHolder>[0] };
+async function predict(run: RunContext, model: ModelRun): Promise<'next'> {
+  const predictions = await run.engine.predict(model.entry.model as EngineModel, model.table, model.features);
+  model.predictions = predictions;
+  model.report.rows = predictions.length;
+  model.report.stats = predictionStats(predictions);
+  return 'next';
+}
+
+/** Numerai's rules, then the CSV on disk; a dry run ends here. */
+async function validateAndWrite(run: RunContext, model: ModelRun): Promise<'next' | 'done'> {
+  const { engine, settings, plan, ports } = run;
+  const { report, table } = model;
+  const predictions = model.predictions!;
+  const check = engine.checkSubmission(table.ids, predictions, table.ids);
+  if (!check.ok) {
+    markFailed(report, 'validate', { errorClass: 'PredictionError', message: `predictions break Numerai's rules: ${check.problems.join('; ')}` }, ports.reporter);
+    return 'done';
+  }
+  model.csv = engine.submissionCsv(table.ids, predictions);
+  const path = csvPath(settings, plan.round!.number, model.entry.name);
+  await mkdir(dirname(path), { recursive: true });
+  await writeFile(path, model.csv);
+  report.csvPath = path;
+  if (settings.dryRun) {
+    succeed(report, 'dry-run', ports.reporter, `predicted ${report.rows} rows (dry run: not uploaded), ${path}`);
+    return 'done';
+  }
+  if (!report.modelId) throw new Error('model has no Numerai id');
+  return 'next';
+}
 
 /** The per-round, per-model lock that keeps two runs sharing the data folder from both submitting the model. */
-async function takeModelLock(locks: Locks | undefined, tournament: number, round: number, model: string): Promise<ModelLock> {
-  if (!locks) return { acquired: true };
+async function lockModel(run: RunContext, model: ModelRun): Promise<'next' | 'done'> {
+  const { plan, ports } = run;
+  const { entry, report } = model;
+  const round = plan.round!.number;
+  let attempt;
   try {
-    const attempt = await locks.tryAcquire(lockName(tournament, round, model));
-    return attempt.acquired ? { acquired: true, lock: attempt.lock } : attempt;
+    attempt = await ports.locks.tryAcquire(lockName(plan.tournament, round, entry.name));
   } catch (error) {
-    throw new PipelineError('InternalError', `could not take the lock for ${model} in the data folder: ${errorMessage(error)}`);
+    throw new PipelineError('InternalError', `could not take the lock for ${entry.name} in the data folder: ${errorMessage(error)}`);
   }
+  if (!attempt.acquired) {
+    skip(report, `another run on this machine (${describeHolder(attempt.holder)}) is submitting ${entry.name} for round ${round}`, ports.reporter);
+    return 'done';
+  }
+  model.lock = attempt.lock;
+  if (attempt.lock.tookOver) {
+    ports.reporter.log('warning', `${entry.name}: took over the lock left by a run that is gone (${describeHolder(attempt.lock.tookOver)}).`, { model: entry.name });
+  }
+  return 'next';
+}
+
+/**
+ * Planning saw no submission (or, under force, the one in existingSubmissionId), but another run may have submitted
+ * since: the server is asked again, under the lock, right before uploading.
+ */
+async function checkNotSubmittedMeanwhile(run: RunContext, model: ModelRun): Promise<'next' | 'done'> {
+  const { plan, ports } = run;
+  const { report, entry } = model;
+  const current = await ports.numerai.submissionForRound(report.modelId!, plan.round!.number, plan.tournament);
+  if (current && current !== entry.existingSubmissionId) {
+    report.submissionId = current;
+    skip(report, `submitted by another run during this run (submission ${current})`, ports.reporter);
+    return 'done';
+  }
+  return 'next';
+}
+
+async function upload(run: RunContext, model: ModelRun): Promise<'done'> {
+  const { plan, ports } = run;
+  const { entry, report } = model;
+  const round = plan.round!.number;
+  const outcome = await uploadOnce(run, {
+    model: entry.name,
+    modelId: report.modelId!,
+    round,
+    tournament: plan.tournament,
+    filename: `${entry.name}_round${round}.csv`,
+    csv: new TextEncoder().encode(model.csv!),
+    existingSubmissionId: entry.existingSubmissionId,
+  });
+  report.submissionId = outcome.submissionId;
+  report.uploadAttempts = outcome.attempts;
+  succeed(report, 'submitted', ports.reporter, `submitted ${report.rows} rows, submission ${outcome.submissionId}`);
+  return 'done';
 }
 
 function skip(report: ModelReport, reason: string, reporter: Reporter): void {
@@ -362,7 +402,8 @@ function succeed(report: ModelReport, status: 'submitted' | 'dry-run', reporter:
   reporter.log('info', `${report.model}: ${message}.`, { model: report.model });
 }
 
-function markFailed(report: ModelReport, stage: Stage, errorClass: ErrorClass, message: string, reporter: Reporter): void {
+function markFailed(report: ModelReport, stage: Stage, failure: { errorClass: ErrorClass; message: string }, reporter: Reporter): void {
+  const { errorClass, message } = failure;
   report.status = 'failed';
   report.stage = stage;
   report.errorClass = errorClass;

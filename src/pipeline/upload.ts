@@ -1,5 +1,6 @@
 import { PipelineError, classifyError, errorMessage, isAmbiguousUploadFailure } from './errors.js';
 import type { Clock, NumeraiPort, Reporter } from './ports.js';
+import type { PipelineSettings } from './settings.js';
 
 export interface UploadRequest {
   model: string;
@@ -24,17 +25,21 @@ export function reuploadDelayMs(attempt: number): number {
   return Math.min(30_000, 2_000 * 2 ** (attempt - 1));
 }
 
+/** The part of the run context (context.ts) that an upload uses. */
+export interface UploadContext {
+  readonly ports: { numerai: NumeraiPort; clock: Clock; reporter: Reporter };
+  /** `retries`: how many times an upload that did not land is sent again. */
+  readonly settings: Pick<PipelineSettings, 'retries'>;
+}
+
 /**
  * Upload auth → PUT → create_submission, never submitting twice: when create_submission fails ambiguously (a timeout,
  * a reset, a 5xx after the request was sent) the server is asked whether the submission landed before any retry.
  * Other failures are final here: the client retried whatever was safe to retry.
  */
-export async function uploadOnce(
-  request: UploadRequest,
-  ports: { numerai: NumeraiPort; clock: Clock; reporter: Reporter },
-  retries: number,
-): Promise<UploadOutcome> {
-  const { numerai, clock, reporter } = ports;
+export async function uploadOnce(run: UploadContext, request: UploadRequest): Promise<UploadOutcome> {
+  const { numerai, clock, reporter } = run.ports;
+  const { retries } = run.settings;
   for (let attempt = 1; ; attempt++) {
     try {
       const submissionId = await numerai.uploadPredictions({
