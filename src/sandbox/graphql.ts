@@ -63,6 +63,18 @@ function rootFieldNames(document: DocumentNode, operationName: string | undefine
   return op.selectionSet.selections.filter((s) => s.kind === Kind.FIELD).map((s) => (s.kind === Kind.FIELD ? s.name.value : ''));
 }
 
+const OTHER_SPELLINGS = new Map<string, string>();
+
+/** The other spelling of a field name (itself when it has none), remembered: fields resolve many times per answer. */
+function spellingOf(name: string): string {
+  let other = OTHER_SPELLINGS.get(name);
+  if (other === undefined) {
+    other = otherSpelling(name) ?? name;
+    OTHER_SPELLINGS.set(name, other);
+  }
+  return other;
+}
+
 /**
  * The field resolver over the parts' resolvers: a root field by its canonical name, another type's field by either
  * spelling; a field no part resolves is the view object's property of that name (in either spelling).
@@ -87,13 +99,12 @@ export function partsResolver(world: SandboxWorld): GraphQLFieldResolver<unknown
       if (!resolver) throw new GraphQLError(`sandbox: ${info.fieldName} is not implemented`);
       return (resolver as (s: unknown, a: Record<string, unknown>, c: Ctx) => unknown)(source, args, ctx);
     }
-    const other = otherSpelling(info.fieldName);
-    const resolver = byField?.get(info.fieldName) ?? (other ? byField?.get(other) : undefined);
+    const resolver = byField?.get(info.fieldName) ?? (byField ? byField.get(spellingOf(info.fieldName)) : undefined);
     if (resolver) return (resolver as (s: unknown, a: Record<string, unknown>, c: Ctx) => unknown)(source, args, ctx);
     if (source === null || typeof source !== 'object') return null;
     const obj = source as Record<string, unknown>;
     let value = obj[info.fieldName];
-    if (value === undefined && other) value = obj[other];
+    if (value === undefined) value = obj[spellingOf(info.fieldName)];
     return value ?? null;
   };
 }
