@@ -87,6 +87,8 @@ export function planJson(plan: RoundPlan): Record<string, unknown> {
     pending: names('pending'),
     skipped: names('skipped'),
     failed: names('failed'),
+    // The plan stopped before deciding these (see error): a matrix built from `pending` runs none of them.
+    notPlanned: names('not-planned'),
     models: plan.models.map(({ model: _model, durations: _durations, ...entry }) => entry),
     ...(plan.error ? { error: plan.error } : {}),
   };
@@ -105,9 +107,9 @@ export function renderPlan(plan: RoundPlan): string {
           ['MODEL', 'PLAN', 'DATASET', 'DETAIL'],
           plan.models.map((entry) => [
             entry.name,
-            entry.status === 'pending' ? 'submit' : entry.status,
+            entry.status === 'pending' ? 'submit' : entry.status === 'not-planned' ? 'not planned' : entry.status,
             entry.dataset ?? '-',
-            entry.status === 'skipped' ? (entry.reason ?? '') : entry.status === 'failed' ? `${entry.errorClass}: ${entry.message}` : '',
+            entry.status === 'failed' ? `${entry.errorClass}: ${entry.message}` : entry.status === 'pending' ? '' : (entry.reason ?? ''),
           ]),
         ),
       );

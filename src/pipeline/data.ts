@@ -1,6 +1,6 @@
 import { mkdir, stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { PipelineError, classifyError, errorMessage } from './errors.js';
+import { PipelineError, classifyError, errorMessage, numeraiErrorKind } from './errors.js';
 import { LockTimeoutError, describeHolder, lockName, type Locks } from './locks.js';
 import type { DatasetKey, DatasetStore, NumeraiPort, Reporter } from './ports.js';
 import type { DatasetUse } from './report.js';
@@ -84,11 +84,32 @@ async function download(ports: DataPorts, key: DatasetKey, path: string): Promis
   const { numerai, reporter } = ports;
   const name = `${key.version}/${key.file}`;
   await mkdir(dirname(path), { recursive: true });
-  const url = await numerai.datasetUrl(name, key.round, key.tournament);
+  let url: string;
+  try {
+    url = await numerai.datasetUrl(name, key.round, key.tournament);
+  } catch (error) {
+    if (numeraiErrorKind(error) !== 'not-found') throw error;
+    throw new PipelineError('DataError', `${errorMessage(error)}. ${await servedVersions(key, numerai)}`, { cause: error });
+  }
   reporter.log('info', `Downloading ${name} for round ${key.round}.`);
   const progress = reporter.downloadProgress?.bind(reporter);
   await numerai.download(url, path, progress ? (received, total) => progress(name, received, total) : undefined);
   reporter.log('info', `Downloaded ${name} (${(await stat(path)).size} bytes).`);
+}
+
+/** "Numerai serves v5.0, v5.1, v5.2 …": what a model's `dataset:` can be instead of a version that is not served. */
+async function servedVersions(key: DatasetKey, numerai: NumeraiPort): Promise<string> {
+  const advice = `set dataset: in model.yml to a version Numerai serves`;
+  if (!numerai.listDatasets) return `Is ${key.version} a dataset version? ${advice}`;
+  try {
+    const files = await numerai.listDatasets(key.tournament, key.round);
+    const versions = [...new Set(files.filter((file) => file.endsWith(`/${key.file}`)).map((file) => file.split('/')[0]))];
+    versions.sort((a, b) => a.localeCompare(b, 'en', { numeric: true }));
+    if (versions.includes(key.version)) return `Numerai lists ${key.version}/${key.file} for round ${key.round}, yet did not serve it`;
+    return `Numerai serves ${key.file} for round ${key.round} in ${versions.join(', ') || 'no version'}: ${advice}`;
+  } catch (error) {
+    return `${advice} (the list of versions could not be read: ${errorMessage(error)})`;
+  }
 }
 
 /** A store that fails to restore is a miss, not a failed run. */

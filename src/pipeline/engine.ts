@@ -9,6 +9,8 @@ export interface EngineModel {
   readonly name: string;
   /** Dataset version the model reads, e.g. "v5.2". */
   readonly dataset: string;
+  /** How raw outputs become predictions (model.yml `postprocess`), when the engine knows it. */
+  readonly postprocess?: string;
 }
 
 export type ModelLoadResult =

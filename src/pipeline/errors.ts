@@ -6,8 +6,9 @@ export class PipelineError extends Error {
   constructor(
     readonly errorClass: ErrorClass,
     message: string,
+    options?: ErrorOptions,
   ) {
-    super(message);
+    super(message, options);
   }
 }
 

@@ -9,8 +9,11 @@ import type { PipelineSettings } from './settings.js';
 /** One model's fate as far as the plan can tell, before any data is downloaded. */
 export interface PlannedModel {
   name: string;
-  /** pending: will be predicted (and uploaded unless dry-run); skipped/failed: decided by the plan. */
-  status: 'pending' | 'skipped' | 'failed';
+  /**
+   * pending: will be predicted (and uploaded unless dry-run); skipped/failed: decided by the plan; not-planned: the
+   * plan stopped before it could decide (see the plan's error), so nothing would run for it.
+   */
+  status: 'pending' | 'skipped' | 'failed' | 'not-planned';
   stage: Stage;
   modelId: string | null;
   dataset?: string;
@@ -91,7 +94,7 @@ async function readRound(run: PlanContext, plan: RoundPlan): Promise<'next' | 's
         '(scored without stake; Numerai queues them for the next round). Going on.',
     );
   } else {
-    reporter.log('info', `Round ${round.number} is open${closes ? ` until ${closes.toISOString()}` : ''}.`);
+    reporter.log('info', `Round ${round.number} is open: ${roundTimes(round)}.`);
   }
   return 'next';
 }
@@ -144,12 +147,11 @@ async function checkAccount(run: PlanContext, plan: RoundPlan): Promise<'next' |
   const round = plan.round!;
   if (!settings.publicId || !settings.secretKey) {
     if (!settings.dryRun) {
-      plan.error = {
+      return stopPlan(plan, {
         errorClass: 'AccountError',
         stage: 'plan',
         message: 'NUMERAI_PUBLIC_ID and NUMERAI_SECRET_KEY are required to submit (a dry run can go without them)',
-      };
-      return 'stop';
+      });
     }
     reporter.log('notice', 'No API keys: predicting without checking the account or earlier submissions.');
     for (const entry of pendingOf(plan)) entry.stage = 'plan';
@@ -159,10 +161,14 @@ async function checkAccount(run: PlanContext, plan: RoundPlan): Promise<'next' |
   try {
     accountModels = (await numerai.accountModels(tournament)).filter((model) => model.tournament === tournament);
   } catch (error) {
-    plan.error = { errorClass: classifyError(error, 'AccountError', numerai), stage: 'plan', message: `could not list the account's models: ${errorMessage(error)}` };
-    return 'stop';
+    return stopPlan(plan, {
+      errorClass: classifyError(error, 'AccountError', numerai),
+      stage: 'plan',
+      message: `could not list the account's models: ${errorMessage(error)}`,
+    });
   }
   const idsByName = new Map(accountModels.map((model) => [model.name, model.id]));
+  const managed = new Set(accountModels.filter((model) => model.managedByModelUploads).map((model) => model.name));
   const accountNames = accountModels.map((model) => model.name).sort();
 
   for (const entry of pendingOf(plan)) {
@@ -171,6 +177,14 @@ async function checkAccount(run: PlanContext, plan: RoundPlan): Promise<'next' |
     const modelId = idsByName.get(entry.name);
     if (!modelId) {
       fail(entry, 'AccountError', `model ${entry.name} is not among this account's ${TOURNAMENT} models: ${accountNames.join(', ') || '(none)'}`);
+    } else if (managed.has(entry.name)) {
+      entry.modelId = modelId;
+      fail(
+        entry,
+        'AccountError',
+        `model ${entry.name} is managed by Numerai Model Uploads: Numerai runs the model uploaded for it every round and ` +
+          'refuses API submissions for it. Turn Model Uploads off for it on numer.ai, or remove its folder (or set enabled: false)',
+      );
     } else {
       entry.modelId = modelId;
       try {
@@ -193,6 +207,25 @@ async function checkAccount(run: PlanContext, plan: RoundPlan): Promise<'next' |
 
 function pendingOf(plan: RoundPlan): PlannedModel[] {
   return plan.models.filter((entry) => entry.status === 'pending');
+}
+
+/** "on time until … (closeStakingTime), open until … (closeTime)": the round's two deadlines, as far as they are known. */
+function roundTimes(round: Round): string {
+  const onTime = round.closeStakingTime ? `submissions are on time until ${round.closeStakingTime.toISOString()}` : 'no on-time deadline given';
+  return `${onTime}, and the round closes at ${round.closeTime ? round.closeTime.toISOString() : 'a time the API does not give'}`;
+}
+
+/** The plan cannot go on: every model still pending is reported as not planned, never as if it would run. */
+function stopPlan(plan: RoundPlan, error: NonNullable<RoundPlan['error']>): 'stop' {
+  plan.error = error;
+  for (const entry of plan.models) {
+    if (entry.status !== 'pending') continue;
+    entry.status = 'not-planned';
+    entry.stage = 'plan';
+    entry.reason = `not planned: ${error.message}`;
+    delete entry.model;
+  }
+  return 'stop';
 }
 
 function fail(entry: PlannedModel, errorClass: ErrorClass, message: string): void {

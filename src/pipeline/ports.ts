@@ -20,6 +20,8 @@ export interface AccountModel {
   id: string;
   name: string;
   tournament: number;
+  /** Numerai Model Uploads runs this model's uploaded pickle every round, and refuses API submissions for it. */
+  managedByModelUploads?: boolean;
 }
 
 /** What the pipeline needs from the Numerai API (implemented by src/numerai). */
@@ -30,6 +32,11 @@ export interface NumeraiPort {
   accountModels(tournament: number): Promise<AccountModel[]>;
   /** The id of the model's submission for that round, or null when it has none (the server is the truth). */
   submissionForRound(modelId: string, round: number, tournament: number): Promise<string | null>;
+  /**
+   * Optional: the round's dataset files as "<version>/<file>" paths, to name the versions Numerai serves when a
+   * model asks for one it does not.
+   */
+  listDatasets?(tournament: number, round?: number): Promise<string[]>;
   /** A URL from which the dataset file of this round can be downloaded, e.g. "v5.2/live.parquet". */
   datasetUrl(filename: string, round: number | undefined, tournament: number): Promise<string>;
   /** Download a URL to `destination` (atomic, resumable, size-checked). */

@@ -165,7 +165,8 @@ function initialReport(entry: PlannedModel, round: number): ModelReport {
   const report: ModelReport = {
     model: entry.name,
     modelId: entry.modelId,
-    status: entry.status === 'pending' ? 'failed' : entry.status,
+    // (A plan with an error never reaches here, so no model arrives not-planned; typed for completeness.)
+    status: entry.status === 'pending' || entry.status === 'not-planned' ? 'failed' : entry.status,
     stage: entry.stage,
     round,
     durations: { ...entry.durations },
@@ -307,6 +308,15 @@ async function predict(run: RunContext, model: ModelRun): Promise<'next'> {
   return 'next';
 }
 
+/** With `postprocess: none`, predictions outside (0, 1) are the model's raw outputs: say which setting fixes them. */
+function rawOutputHint(model: EngineModel, stats: ModelReport['stats']): string {
+  if (model.postprocess !== 'none' || !stats || (stats.min > 0 && stats.max < 1)) return '';
+  return (
+    `. model.yml has postprocess: none and the predictions run from ${stats.min} to ${stats.max}: set postprocess: rank ` +
+    '(the default: ranks them into (0, 1)) or clip (keeps the values, clipped into (0, 1))'
+  );
+}
+
 /** Numerai's rules, then the CSV on disk; a dry run ends here. */
 async function validateAndWrite(run: RunContext, model: ModelRun): Promise<'next' | 'done'> {
   const { engine, settings, plan, ports } = run;
@@ -314,7 +324,8 @@ async function validateAndWrite(run: RunContext, model: ModelRun): Promise<'next
   const predictions = model.predictions!;
   const check = engine.checkSubmission(table.ids, predictions, table.ids);
   if (!check.ok) {
-    markFailed(report, 'validate', { errorClass: 'PredictionError', message: `predictions break Numerai's rules: ${check.problems.join('; ')}` }, ports.reporter);
+    const message = `predictions break Numerai's rules: ${check.problems.join('; ')}${rawOutputHint(model.entry.model as EngineModel, report.stats)}`;
+    markFailed(report, 'validate', { errorClass: 'PredictionError', message }, ports.reporter);
     return 'done';
   }
   model.csv = engine.submissionCsv(table.ids, predictions);

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { parseCommandLine, UsageError } from '../../src/cli/args.js';
@@ -142,6 +142,67 @@ describe('commands against the sandbox', () => {
     for (const model of run.report.models) assert.match(readFileSync(model.csvPath!, 'utf8'), /^id,prediction\n/);
     const operations = sandbox.requests.slice(start).map((request) => request.operation);
     assert.ok(!operations.some((operation) => ['upload', 'create_submission', 'account'].includes(operation)), operations.join(','));
+  });
+
+  test('plan with keys Numerai refuses: no model is reported as one that would run', async () => {
+    const ws = workspace();
+    const refused = { NUMERAI_PUBLIC_ID: 'PUBLICIDTHATNUMERAIREFUSES', NUMERAI_SECRET_KEY: 'SECRETKEYTHATNUMERAIREFUSES' };
+    const json = await cli(sandbox, ws, 'plan', [], refused);
+    assert.equal(json.code, 1);
+    const plan = json.report as unknown as { pending: string[]; notPlanned: string[]; error: { errorClass: string } };
+    assert.deepEqual(plan.pending, []);
+    assert.deepEqual(plan.notPlanned, EXAMPLE_NAMES);
+    assert.equal(plan.error.errorClass, 'AccountError');
+    const table = await capture(['plan', '--api-url', sandbox.url, '--models-dir', ws.modelsDir], refused, ws.root);
+    assert.equal(table.code, 1);
+    assert.doesNotMatch(table.stdout, /\bsubmit\b/);
+    assert.match(table.stdout, /example_gbt +not planned +v5\.2 +not planned: could not list the account's models/);
+  });
+
+  test('"Round N is open" names both the on-time deadline and the close', async () => {
+    const run = await cli(sandbox, workspace(), 'plan');
+    const round = sandbox.round();
+    assert.ok(
+      run.stderr.includes(
+        `Round 700 is open: submissions are on time until ${new Date(round.closeStakingTime).toISOString()}, ` +
+          `and the round closes at ${new Date(round.closeTime).toISOString()}.`,
+      ),
+      run.stderr,
+    );
+  });
+
+  test('a model managed by Numerai Model Uploads is explained at plan, before any download', async () => {
+    const ws = workspace({ copyModels: true });
+    cpSync(join(ws.modelsDir, 'example_linear'), join(ws.modelsDir, 'example_model_upload'), { recursive: true });
+    const start = sandbox.requests.length;
+    const run = await cli(sandbox, ws, 'submit', ['--models', 'example_model_upload', '--dry-run']);
+    assert.equal(run.code, 1);
+    const [model] = run.report.models;
+    assert.equal(model.status, 'failed');
+    assert.equal(model.stage, 'plan');
+    assert.match(model.message!, /model example_model_upload is managed by Numerai Model Uploads: .*refuses API submissions/);
+    assert.ok(!sandbox.requests.slice(start).some((request) => request.operation === 'download'));
+  });
+
+  test('postprocess: none with predictions outside (0, 1) says to use rank or clip', async () => {
+    const ws = workspace({ copyModels: true });
+    writeFileSync(join(ws.modelsDir, 'example_linear', 'model.yml'), 'dataset: v5.2\nfeatures: all\nonnx: model.onnx\nfill_missing: 2\npostprocess: none\n');
+    const run = await cli(sandbox, ws, 'predict', ['--models', 'example_linear']);
+    const [model] = run.report.models;
+    assert.equal(model.status, 'failed', JSON.stringify(model.stats));
+    assert.match(model.message!, /predictions break Numerai's rules: .*model\.yml has postprocess: none and the predictions run from .* to .*: set postprocess: rank .* or clip/);
+  });
+
+  test('a dataset version Numerai does not serve fails the model with the versions it does serve', async () => {
+    const ws = workspace({ copyModels: true });
+    writeFileSync(join(ws.modelsDir, 'example_linear', 'model.yml'), 'dataset: v9.9\nfeatures: all\nonnx: model.onnx\n');
+    const run = await cli(sandbox, ws, 'predict', ['--models', 'example_linear,example_gbt']);
+    assert.equal(run.code, 1);
+    const [gbt, linear] = run.report.models;
+    assert.equal(gbt.status, 'dry-run', 'the other model goes on');
+    assert.equal(linear.status, 'failed');
+    assert.equal(linear.errorClass, 'DataError');
+    assert.match(linear.message!, /v9\.9\/features\.json: .*Dataset not found.*Numerai serves features\.json for round 700 in v5\.2, v5\.3: set dataset: in model\.yml to a version Numerai serves/);
   });
 
   test('submit prints a table and the report path without --json', async () => {

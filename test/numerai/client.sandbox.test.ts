@@ -154,6 +154,7 @@ describe('operations', () => {
       assert.equal(m.id, sandbox.modelId(m.name));
       assert.equal(m.tournament, 8);
     }
+    assert.deepEqual(classic.filter((m) => m.managedByModelUploads).map((m) => m.name), ['example_model_upload'], 'computePickleUpload tells');
     assert.deepEqual(
       (await c.accountModels(TOURNAMENTS.signals)).map((m) => m.name),
       ['example_signals'],

@@ -4,6 +4,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import { ownModel, requireScope } from '../access.js';
+import type { ModelView } from '../accounts/api.js';
+import { derivedUuid } from '../accounts/keys.js';
 import type { ApiPart } from '../part.js';
 import { arg } from '../spellings.js';
 import { uploadAuth, uploadedFile } from './uploads.js';
@@ -20,11 +22,20 @@ extend type RootMutationType {
   createComputePickleUpload(filename: String!, tournament: Int, modelId: String!, dataVersionId: String, dockerImageId: String): ComputePickleUpload
 }
 
+extend type Model {
+  computePickleUpload: ComputePickleUpload
+}
+
 type ComputePickleOption { id: String name: String }
 
 type ComputePickleUpload { id: String filename: String }
 `,
   resolvers: (world) => ({
+    Model: {
+      // What the model was last given to run: a managed model has an upload, any other none.
+      computePickleUpload: (view: ModelView) =>
+        view.sandboxModel.managedByModelUploads ? { id: derivedUuid(0, `pickle:${view.id}`), filename: `${view.name}.pkl` } : null,
+    },
     RootQueryType: {
       computePickleUploadAuth: (_source, args, ctx) => uploadAuth(world, args, ctx, 'pickle'),
       computePickleDataVersions: () => [
