@@ -43,6 +43,8 @@ export interface Figure {
   reference?: { name: string; value: number };
   /** Target: value / reference.value ≤ maxRatio, and/or value ≤ max. */
   target?: { maxRatio?: number; max?: number };
+  /** Threads each side used, when the case is about parallel work. */
+  threads?: { value: number; reference?: number };
   /** Free-form notes, e.g. repeats. */
   note?: string;
 }
@@ -149,6 +151,7 @@ function printTable(figures: Figure[]): void {
     return [
       `${f.benchmark}: ${f.case}`,
       f.metric,
+      f.threads ? `${f.threads.value}${f.threads.reference === undefined ? '' : ` / ${f.threads.reference}`}` : '',
       format(f.value, f.unit),
       f.reference ? `${f.reference.name} ${format(f.reference.value, f.unit)}` : '',
       ratio === undefined ? '' : `${ratio.toFixed(2)}×`,
@@ -156,7 +159,7 @@ function printTable(figures: Figure[]): void {
       verdict(f),
     ];
   });
-  const header = ['case', 'metric', 'value', 'reference', 'ratio', 'target', ''];
+  const header = ['case', 'metric', 'threads', 'value', 'reference', 'ratio', 'target', ''];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
   const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i])).join('  ').trimEnd();
   console.log(line(header));

@@ -19,6 +19,13 @@ import * as esbuild from 'esbuild';
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 export const ACTION_DIR = path.join(ROOT, 'action');
 export const ENTRY = 'src/github/index.ts';
+/**
+ * The parquet decode worker, started by src/data/parquet-parallel.ts as `./parquet-worker.js` beside its own module.
+ * That module is in the pipeline's lazily loaded chunk, so the worker entry is written into chunks/ beside it
+ * (test/action/bundle.test.ts checks that they stay side by side).
+ */
+export const WORKER_ENTRY = 'src/data/parquet-worker.ts';
+export const WORKER_OUTPUT = 'chunks/parquet-worker';
 
 /** Packages loaded from action/node_modules at run time instead of being bundled. */
 export const EXTERNAL_PACKAGES = ['onnxruntime-node', 'onnxruntime-common'];
@@ -55,7 +62,7 @@ export interface BuiltFile {
 export async function buildJavaScript(): Promise<BuiltFile[]> {
   const result = await esbuild.build({
     absWorkingDir: ROOT,
-    entryPoints: { index: ENTRY },
+    entryPoints: { index: ENTRY, [WORKER_OUTPUT]: WORKER_ENTRY },
     outdir: 'action',
     bundle: true,
     splitting: true,

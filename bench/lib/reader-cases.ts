@@ -14,6 +14,8 @@ export interface ReadCaseArgs {
 export interface ReadCaseResult {
   ms: number;
   rows: number;
+  /** Threads the reader decoded with. */
+  threads: number;
   checksum: Checksum;
 }
 
@@ -39,7 +41,7 @@ export async function readWithOurReader({ file, columns }: ReadCaseArgs): Promis
   const start = performance.now();
   const table = await readParquetTable(file, columns);
   const ms = performance.now() - start;
-  return { ms, rows: table.rows, checksum: checksum(table.values, table.ids) };
+  return { ms, rows: table.rows, threads: table.decodeThreads ?? 1, checksum: checksum(table.values, table.ids) };
 }
 
 function quote(name: string): string {
@@ -54,6 +56,8 @@ export async function readWithDuckDB({ file, columns }: ReadCaseArgs): Promise<R
   const instance = await DuckDBInstance.create(':memory:');
   const connection = await instance.connect();
   const source = `read_parquet('${file.replaceAll("'", "''")}')`;
+  // DuckDB's own default: one thread per core.
+  const threads = Number((await connection.runAndReadAll("SELECT current_setting('threads')")).getRows()[0][0]);
 
   const start = performance.now();
   const counted = await connection.runAndReadAll(`SELECT count(*) FROM ${source}`);
@@ -91,5 +95,5 @@ export async function readWithDuckDB({ file, columns }: ReadCaseArgs): Promise<R
   connection.closeSync();
   instance.closeSync();
   if (rowBase !== rows) throw new Error(`DuckDB streamed ${rowBase} rows of ${rows}`);
-  return { ms, rows, checksum: checksum(values, ids) };
+  return { ms, rows, threads, checksum: checksum(values, ids) };
 }

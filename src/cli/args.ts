@@ -1,7 +1,7 @@
 import { readFileSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseArgs, parseEnv } from 'node:util';
-import { DEFAULT_SETTINGS, isSafeApiUrl, type PipelineSettings } from '../pipeline/settings.js';
+import { DEFAULT_SETTINGS, MAX_THREADS, isSafeApiUrl, parseThreads, type PipelineSettings } from '../pipeline/settings.js';
 import { ACTION_PATTERN, type InitOptions } from './init.js';
 
 export type CommandName = 'submit' | 'plan' | 'predict' | 'check' | 'init';
@@ -45,6 +45,7 @@ const OPTIONS = {
     descriptionFor: { init: 'replace files that exist with other content (never done without it)' },
   },
   'dry-run': { type: 'boolean', description: 'everything but the upload; the CSVs are still written' },
+  threads: { type: 'string', value: 'n', description: 'CPU threads for reading the live file and running the models (default auto: every core)' },
   json: { type: 'boolean', description: 'print the JSON result on stdout instead of the table (logs go to stderr)' },
   'env-file': { type: 'string', value: 'path', description: 'read NUMERAI_PUBLIC_ID / NUMERAI_SECRET_KEY from this file (default ./.env when present)' },
   daily: { type: 'boolean', description: 'submit to every daily round (Tuesday to Saturday) instead of the weekly one' },
@@ -64,9 +65,9 @@ const OPTIONS = {
 type OptionName = keyof typeof OPTIONS;
 
 const COMMAND_OPTIONS: Record<CommandName, OptionName[]> = {
-  submit: ['api-url', 'models-dir', 'models', 'data-dir', 'output-dir', 'force', 'dry-run', 'json', 'env-file', 'help'],
+  submit: ['api-url', 'models-dir', 'models', 'data-dir', 'output-dir', 'force', 'dry-run', 'threads', 'json', 'env-file', 'help'],
   plan: ['api-url', 'models-dir', 'models', 'force', 'json', 'env-file', 'help'],
-  predict: ['api-url', 'models-dir', 'models', 'data-dir', 'output-dir', 'offline', 'live', 'features-json', 'json', 'env-file', 'help'],
+  predict: ['api-url', 'models-dir', 'models', 'data-dir', 'output-dir', 'offline', 'live', 'features-json', 'threads', 'json', 'env-file', 'help'],
   check: ['models-dir', 'models', 'data-dir', 'features-json', 'json', 'help'],
   init: ['daily', 'action', 'lfs', 'force', 'help'],
 };
@@ -203,6 +204,10 @@ export function parseCommandLine(argv: readonly string[], environment: CliEnviro
   const models = ((values.models as string[] | undefined) ?? []).flatMap((list) => list.split(',')).map((name) => name.trim());
   if (models.some((name) => name === '')) throw new UsageError(`${command}: --models has an empty name; give names separated by commas`);
 
+  const threadsText = text('threads');
+  const threads = threadsText === undefined ? DEFAULT_SETTINGS.threads : parseThreads(threadsText);
+  if (threads === undefined) throw new UsageError(`${command}: --threads "${threadsText}" is not a thread count; give auto or a whole number 1–${MAX_THREADS}`);
+
   const settings: PipelineSettings = {
     ...DEFAULT_SETTINGS,
     apiUrl,
@@ -214,6 +219,7 @@ export function parseCommandLine(argv: readonly string[], environment: CliEnviro
     outputDir: resolve(environment.cwd, text('output-dir') ?? DEFAULT_SETTINGS.outputDir),
     force: command === 'predict' || values.force === true,
     dryRun: command === 'predict' || values['dry-run'] === true,
+    threads,
   };
   const needsKeys = command === 'submit' || command === 'plan';
   if (needsKeys && !settings.dryRun && (!settings.publicId || !settings.secretKey)) {

@@ -102,5 +102,5 @@ export async function readCsvTable(path: string, columns: readonly string[], opt
     throw new DataError(path, `the CSV is malformed: ${messageOf(error)}`, { cause: error });
   }
   if (sourceIndexes === undefined) throw new DataError(path, 'the file has no header row');
-  return { ids, columns: names, rows: buffer.rows, values: buffer.finish(), source: path };
+  return { ids, columns: names, rows: buffer.rows, values: buffer.finish(), source: path, decodeThreads: 1 };
 }

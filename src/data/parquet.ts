@@ -5,28 +5,30 @@
  * The footer is checked first (missing columns all named, non-numeric ones refused) so a bad request costs no
  * data read. Feature columns are then decoded page by page (parquet-pages.ts) a block of columns at a time, in
  * file order (one contiguous read per block): each block is decoded column-major into a small scratch buffer and
- * transposed into the output, so writes stay cache-friendly and peak memory is the output matrix plus one block,
- * whatever the file's width or length.
+ * transposed into the output, so writes stay cache-friendly and peak memory is the output matrix plus one block
+ * per thread, whatever the file's width or length. A large table is decoded on every core (parquet-parallel.ts),
+ * to the same bits and with the same errors as on one.
  */
-import { open, type FileHandle } from 'node:fs/promises';
+import { closeSync, openSync } from 'node:fs';
+import { stat } from 'node:fs/promises';
 import { asyncBufferFromFile, parquetMetadataAsync, parquetSchema } from 'hyparquet';
 import type { AsyncBuffer, ColumnMetaData, FileMetaData, SchemaElement, SchemaTree } from 'hyparquet';
 import { compressors } from 'hyparquet-compressors';
-import { decodeNumericChunk, decodeStringChunk, type ChunkColumn, type NumericColumn } from './parquet-pages.js';
+import { decodeStringChunk, type ChunkColumn } from './parquet-pages.js';
+import { BLOCK_COLUMNS, chunkRange, readRanges, type BlockColumn, type BlockTask, type DecodeFailure } from './parquet-blocks.js';
+import { DecodeWorkerError, decodeBlocks, startDecodeThreads, workersToUse } from './parquet-parallel.js';
 import { DataError, fileAccessError, listNames, messageOf } from './errors.js';
 import type { FeatureTable } from './table.js';
 
 export interface ReadTableOptions {
   /** The row-id column. Default "id". */
   idColumn?: string;
+  /**
+   * Threads decoding the feature columns: a positive number uses that many (1: this thread only); absent or 0, every
+   * core when the table is large enough to gain from it (see parquet-parallel.ts).
+   */
+  threads?: number;
 }
-
-/** Columns decoded per block (see the module comment): 64 floats of a row are one 256-byte write. */
-const BLOCK_COLUMNS = 64;
-/** Column chunks closer than this in the file are fetched in one read. */
-const READ_GAP_BYTES = 64 * 1024;
-/** Upper bound of one read, so a huge row group never needs one huge buffer. */
-const MAX_READ_BYTES = 16 * 1024 * 1024;
 
 const MAGIC = 'PAR1';
 /** Header magic + footer length + footer magic: nothing shorter can be parquet. */
@@ -112,63 +114,6 @@ function unique(names: readonly string[]): string[] {
   return [...new Set(names)];
 }
 
-interface ByteRange {
-  start: number;
-  end: number;
-}
-
-function chunkRange(meta: ColumnMetaData): ByteRange {
-  const start = Number(meta.dictionary_page_offset ?? meta.data_page_offset);
-  return { start, end: start + Number(meta.total_compressed_size) };
-}
-
-/** Reads the byte ranges (merging neighbours into one read) and returns each range's bytes, in input order. */
-async function readRanges(handle: FileHandle, fileSize: number, ranges: readonly ByteRange[]): Promise<Uint8Array[]> {
-  for (const { start, end } of ranges) {
-    if (!(start >= 0 && end >= start && end <= fileSize)) throw new Error(`a column chunk (bytes ${start}–${end}) lies outside the ${fileSize}-byte file`);
-  }
-  const order = ranges.map((_, i) => i).sort((a, b) => ranges[a].start - ranges[b].start);
-  const result = new Array<Uint8Array>(ranges.length);
-  let i = 0;
-  while (i < order.length) {
-    const span = { start: ranges[order[i]].start, end: ranges[order[i]].end };
-    let j = i + 1;
-    while (j < order.length) {
-      const next = ranges[order[j]];
-      if (next.start - span.end > READ_GAP_BYTES || Math.max(span.end, next.end) - span.start > MAX_READ_BYTES) break;
-      span.end = Math.max(span.end, next.end);
-      j++;
-    }
-    const buffer = new Uint8Array(span.end - span.start);
-    const { bytesRead } = await handle.read(buffer, 0, buffer.length, span.start);
-    if (bytesRead !== buffer.length) throw new Error(`read ${bytesRead} of ${buffer.length} bytes at offset ${span.start}`);
-    for (let k = i; k < j; k++) {
-      const range = ranges[order[k]];
-      result[order[k]] = buffer.subarray(range.start - span.start, range.end - span.start);
-    }
-    i = j;
-  }
-  return result;
-}
-
-/** Rows per transpose tile: a tile of one block (64 rows × 64 columns) stays in the CPU cache. */
-const TILE_ROWS = 64;
-
-/**
- * Copies a column-major block (block.length columns × rows) into the row-major output: block column c goes to
- * output column targets[c], rows from rowStart. Tile by tile, so reads and strided writes stay within cache.
- */
-function transposeInto(values: Float32Array, width: number, rowStart: number, targets: Int32Array, block: Float32Array, rows: number): void {
-  for (let r0 = 0; r0 < rows; r0 += TILE_ROWS) {
-    const r1 = Math.min(rows, r0 + TILE_ROWS);
-    for (let c = 0; c < targets.length; c++) {
-      const source = c * rows;
-      let o = (rowStart + r0) * width + targets[c];
-      for (let r = r0; r < r1; r++, o += width) values[o] = block[source + r];
-    }
-  }
-}
-
 /**
  * Reads `columns` (and the id column) of a parquet file into a FeatureTable, columns in the requested order
  * (duplicates dropped). Throws DataError for a missing, empty, truncated or corrupt file, for missing columns (all
@@ -177,76 +122,128 @@ function transposeInto(values: Float32Array, width: number, rowStart: number, ta
 export async function readParquetTable(path: string, columns: readonly string[], options: ReadTableOptions = {}): Promise<FeatureTable> {
   const idColumn = options.idColumn ?? 'id';
   const names = unique(columns);
-  const { file, metadata } = await openParquet(path);
-  // Built once: hyparquet's getSchemaPath rebuilds the whole tree per call, quadratic on 2,748 columns.
-  const tree = parquetSchema(metadata);
-  const children = new Map(tree.children.map((child) => [child.element.name, child]));
-  checkSchema(path, metadata, children, names, idColumn);
-
-  const rows = Number(metadata.num_rows);
-  const width = names.length;
-  const values = new Float32Array(rows * width);
-  const numericColumns: NumericColumn[] = names.map((name) => {
-    const leaf = children.get(name)!;
-    return { name, element: leaf.element, schemaPath: [tree, leaf] };
-  });
-
-  const idLeaf = children.get(idColumn)!;
-  const idSchema: ChunkColumn = { name: idColumn, element: idLeaf.element, schemaPath: [tree, idLeaf] };
-  const ids = new Array<string>(rows);
-  const handle = await open(path, 'r');
+  // Workers start loading the decoder now, while this thread parses the footer (see parquet-parallel.ts).
+  const size = await stat(path).then((info) => info.size, () => 0);
+  const workers = await startDecodeThreads(path, size, names.length, options.threads);
+  let used = 0;
   try {
-    let scratch = new Float32Array(0);
-    let groupStart = 0;
-    for (const [g, group] of metadata.row_groups.entries()) {
-      const groupRows = Number(group.num_rows);
-      const chunks = new Map<string, ColumnMetaData>();
-      for (const chunk of group.columns) {
-        if (chunk.meta_data && !chunk.file_path) chunks.set(chunk.meta_data.path_in_schema[0], chunk.meta_data);
-      }
-      const idMeta = chunks.get(idColumn);
-      if (!idMeta) throw new DataError(path, `row group ${g} has no data for the id column "${idColumn}"`, { columns: [idColumn] });
-      const [idBytes] = await readRanges(handle, file.byteLength, [chunkRange(idMeta)]);
-      try {
-        decodeStringChunk(idBytes, idSchema, idMeta, compressors, groupRows, ids, groupStart);
-      } catch (error) {
-        throw new DataError(path, `the id column "${idColumn}" could not be decoded (row group ${g}): ${messageOf(error)}`, {
-          cause: error,
-          columns: [idColumn],
-        });
-      }
-      const metas = numericColumns.map((column) => {
-        const meta = chunks.get(column.name);
-        if (!meta) throw new DataError(path, `row group ${g} has no data for column ${column.name}`, { columns: [column.name] });
-        return meta;
+    const { file, metadata } = await openParquet(path);
+    // Built once: hyparquet's getSchemaPath rebuilds the whole tree per call, quadratic on 2,748 columns.
+    const tree = parquetSchema(metadata);
+    const children = new Map(tree.children.map((child) => [child.element.name, child]));
+    checkSchema(path, metadata, children, names, idColumn);
+
+    const rows = Number(metadata.num_rows);
+    const width = names.length;
+    const plan = planRead(metadata, tree, children, names, idColumn);
+    used = workersToUse(workers.length, options.threads, rows * width, plan.blocks.length);
+    const ids = new Array<string>(rows);
+    const idLeaf = children.get(idColumn)!;
+    const idSchema: ChunkColumn = { name: idColumn, element: idLeaf.element, schemaPath: [tree, idLeaf] };
+
+    let decoded;
+    try {
+      decoded = await decodeBlocks({ path, fileSize: file.byteLength }, plan.blocks, { rows, width }, workers.slice(0, used), () => {
+        if (plan.failure) return plan.failure;
+        return decodeIds(path, file.byteLength, plan.idTasks, idSchema, ids);
       });
-      // Blocks follow the file's order, not the requested one, so each block is one contiguous read even when a
-      // feature set lists its columns in another order; transposeInto puts each column at its requested place.
-      const fileOrder = Int32Array.from(numericColumns.keys()).sort((a, b) => chunkRange(metas[a]).start - chunkRange(metas[b]).start);
-      for (let blockStart = 0; blockStart < width; blockStart += BLOCK_COLUMNS) {
-        const targets = fileOrder.subarray(blockStart, blockStart + BLOCK_COLUMNS);
-        const bytes = await readRanges(handle, file.byteLength, Array.from(targets, (j) => chunkRange(metas[j])));
-        if (scratch.length < targets.length * groupRows) scratch = new Float32Array(targets.length * groupRows);
-        targets.forEach((j, c) => {
-          const column = numericColumns[j];
-          try {
-            decodeNumericChunk(bytes[c], column, metas[j], compressors, groupRows, scratch, c * groupRows);
-          } catch (error) {
-            throw new DataError(path, `the parquet data is corrupt and could not be decoded (column ${column.name}, row group ${g}): ${messageOf(error)}`, {
-              cause: error,
-              columns: [column.name],
-            });
-          }
-        });
-        transposeInto(values, width, groupStart, targets, scratch, groupRows);
-      }
-      groupStart += groupRows;
+    } catch (error) {
+      if (error instanceof DecodeWorkerError) throw error;
+      throw new DataError(path, `the parquet data is corrupt and could not be decoded: ${messageOf(error)}`, { cause: error });
     }
-  } catch (error) {
-    if (error instanceof DataError) throw error;
-    throw new DataError(path, `the parquet data is corrupt and could not be decoded: ${messageOf(error)}`, { cause: error });
+    const { failure } = decoded;
+    if (failure) throw new DataError(path, failure.problem, { cause: failure.error ?? new Error(failure.cause), columns: failure.columns });
+    return { ids, columns: names, rows, values: decoded.values, source: path, decodeThreads: decoded.threads };
   } finally {
-    await handle.close();
+    for (const idle of workers.slice(used)) void idle.run(null);
   }
-  return { ids, columns: names, rows, values, source: path };
+}
+
+/** The id column chunk of one row group, numbered in the single-threaded order like the blocks. */
+interface IdTask {
+  order: number;
+  group: number;
+  rowStart: number;
+  rows: number;
+  meta: ColumnMetaData;
+}
+
+interface ReadPlan {
+  idTasks: IdTask[];
+  blocks: BlockTask[];
+  /** A footer problem found while planning (a row group without a column's data), at its place in the order. */
+  failure?: DecodeFailure;
+}
+
+/**
+ * The read as numbered tasks, in the order a single thread does them: per row group, the id column, then the feature
+ * blocks in file order. Blocks follow the file's order, not the requested one, so each block is one contiguous read
+ * even when a feature set lists its columns in another order; each column's `target` puts it at its requested place.
+ */
+function planRead(
+  metadata: FileMetaData,
+  tree: SchemaTree,
+  children: ReadonlyMap<string, SchemaTree>,
+  names: readonly string[],
+  idColumn: string,
+): ReadPlan {
+  const plan: ReadPlan = { idTasks: [], blocks: [] };
+  let order = 0;
+  let rowStart = 0;
+  for (const [g, group] of metadata.row_groups.entries()) {
+    const rows = Number(group.num_rows);
+    const chunks = new Map<string, ColumnMetaData>();
+    for (const chunk of group.columns) {
+      if (chunk.meta_data && !chunk.file_path) chunks.set(chunk.meta_data.path_in_schema[0], chunk.meta_data);
+    }
+    const idMeta = chunks.get(idColumn);
+    if (!idMeta) {
+      plan.failure = { order, problem: `row group ${g} has no data for the id column "${idColumn}"`, columns: [idColumn], cause: 'missing column chunk' };
+      return plan;
+    }
+    plan.idTasks.push({ order: order++, group: g, rowStart, rows, meta: idMeta });
+    const missing = names.find((name) => !chunks.has(name));
+    if (missing !== undefined) {
+      plan.failure = { order, problem: `row group ${g} has no data for column ${missing}`, columns: [missing], cause: 'missing column chunk' };
+      return plan;
+    }
+    const fileOrder = names.map((name, target) => ({ name, target, meta: chunks.get(name)! }));
+    fileOrder.sort((a, b) => chunkRange(a.meta).start - chunkRange(b.meta).start);
+    for (let start = 0; start < fileOrder.length; start += BLOCK_COLUMNS) {
+      const columns: BlockColumn[] = fileOrder.slice(start, start + BLOCK_COLUMNS).map(({ name, target, meta }) => ({
+        name,
+        root: tree.element,
+        element: children.get(name)!.element,
+        meta,
+        target,
+      }));
+      plan.blocks.push({ order: order++, group: g, rowStart, rows, columns });
+    }
+    rowStart += rows;
+  }
+  return plan;
+}
+
+/** Decodes the id column of every row group into `ids`; returns the first failure instead of throwing. */
+function decodeIds(path: string, fileSize: number, tasks: readonly IdTask[], column: ChunkColumn, ids: string[]): DecodeFailure | undefined {
+  const fd = openSync(path, 'r');
+  try {
+    for (const task of tasks) {
+      try {
+        const [bytes] = readRanges(fd, fileSize, [chunkRange(task.meta)]);
+        decodeStringChunk(bytes, column, task.meta, compressors, task.rows, ids, task.rowStart);
+      } catch (error) {
+        return {
+          order: task.order,
+          problem: `the id column "${column.name}" could not be decoded (row group ${task.group}): ${messageOf(error)}`,
+          columns: [column.name],
+          cause: messageOf(error),
+          error,
+        };
+      }
+    }
+    return undefined;
+  } finally {
+    closeSync(fd);
+  }
 }

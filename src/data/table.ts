@@ -15,6 +15,8 @@ export interface FeatureTable {
   values: Float32Array;
   /** Where the table was read from, for error messages. */
   source?: string;
+  /** How many threads decoded it. */
+  decodeThreads?: number;
 }
 
 /**

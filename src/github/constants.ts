@@ -19,6 +19,7 @@ export const Inputs = {
   UploadArtifacts: 'upload-artifacts',
   FailOnError: 'fail-on-error',
   ApiUrl: 'api-url',
+  Threads: 'threads',
 } as const;
 export type InputName = (typeof Inputs)[keyof typeof Inputs];
 
@@ -65,6 +66,7 @@ export const InputDefaults = {
   [Inputs.UploadArtifacts]: 'true',
   [Inputs.FailOnError]: 'true',
   [Inputs.ApiUrl]: 'https://api-tournament.numer.ai',
+  [Inputs.Threads]: 'auto',
 } as const satisfies Partial<Record<InputName, string>>;
 
 /** Folder under RUNNER_TEMP for CSVs and the report when `output-dir` is not given. */

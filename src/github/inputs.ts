@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as core from '@actions/core';
-import { DEFAULT_SETTINGS, isSafeApiUrl, type PipelineSettings } from '../pipeline/settings.js';
+import { DEFAULT_SETTINGS, MAX_THREADS, isSafeApiUrl, parseThreads, type PipelineSettings } from '../pipeline/settings.js';
 import { createSanitizer } from './sanitize.js';
 import { DEFAULT_OUTPUT_SUBDIR, InputDefaults, Inputs, RunnerEnv, type InputName } from './constants.js';
 
@@ -109,6 +109,7 @@ function readRemainingInputs(source: InputSource, secrets: { publicId: string; s
     dryRun: bool(Inputs.DryRun),
     dataDir: path.resolve(runner.workspace, valueOr(Inputs.DataDir)),
     outputDir: outputDir ? path.resolve(runner.workspace, outputDir) : path.join(runner.temp, DEFAULT_OUTPUT_SUBDIR),
+    threads: threadsInput(valueOr(Inputs.Threads)),
   };
 
   return {
@@ -178,6 +179,12 @@ export function parseModelList(value: string): string[] {
     names = text.split(/[\s,]+/);
   }
   return [...new Set(names.filter((name) => name.length > 0))];
+}
+
+function threadsInput(value: string): number {
+  const threads = parseThreads(value);
+  if (threads === undefined) throw new InputError(Inputs.Threads, `"${value}" is not a thread count. Valid: auto (every core, the default) or a whole number 1–${MAX_THREADS}`);
+  return threads;
 }
 
 /** The API URL carries the secret key in a header: plain http only to this machine. */

@@ -7,12 +7,14 @@ import { columnIndexes, type FeatureTable } from '../data/table.js';
 import { ModelError } from './errors.js';
 import { runMember, type RunOptions } from './inference.js';
 import type { LoadedMember, LoadedModel } from './load.js';
-import { openSession, type InferenceSession } from './onnx-session.js';
+import { openSession, type InferenceSession, type SessionOptions } from './onnx-session.js';
 import { postprocess, rankAverage } from './postprocess.js';
 
 export interface PredictOptions {
   /** Rows per onnxruntime call; smaller bounds memory, larger saves per-call overhead. */
   batchRows?: number;
+  /** onnxruntime's intra-op threads (default: every core). */
+  threads?: number;
 }
 
 /** A model with its ONNX sessions open: predict as often as needed, then release. */
@@ -24,10 +26,10 @@ export class OpenModel {
     private readonly sessions: InferenceSession[],
   ) {}
 
-  static async open(model: LoadedModel): Promise<OpenModel> {
+  static async open(model: LoadedModel, options: SessionOptions = {}): Promise<OpenModel> {
     const sessions: InferenceSession[] = [];
     try {
-      for (const member of model.members) sessions.push(await openMemberSession(model, member));
+      for (const member of model.members) sessions.push(await openMemberSession(model, member, options));
     } catch (error) {
       await Promise.all(sessions.map((s) => s.release()));
       throw error;
@@ -64,8 +66,8 @@ export class OpenModel {
   }
 }
 
-export function openModel(model: LoadedModel): Promise<OpenModel> {
-  return OpenModel.open(model);
+export function openModel(model: LoadedModel, options: SessionOptions = {}): Promise<OpenModel> {
+  return OpenModel.open(model, options);
 }
 
 /** Opens the model's sessions, predicts every row of `table` and releases the sessions. */
@@ -75,7 +77,7 @@ export async function predict(
   features: readonly string[],
   options: PredictOptions = {},
 ): Promise<Float64Array> {
-  const open = await OpenModel.open(model);
+  const open = await OpenModel.open(model, { threads: options.threads });
   try {
     return await open.predict(table, features, options);
   } finally {
@@ -83,7 +85,7 @@ export async function predict(
   }
 }
 
-async function openMemberSession(model: LoadedModel, member: LoadedMember): Promise<InferenceSession> {
+async function openMemberSession(model: LoadedModel, member: LoadedMember, options: SessionOptions): Promise<InferenceSession> {
   let bytes: Uint8Array;
   try {
     bytes = await readFile(member.path);
@@ -91,7 +93,7 @@ async function openMemberSession(model: LoadedModel, member: LoadedMember): Prom
     throw new ModelError(model.name, member.file, `cannot be read (${(error as NodeJS.ErrnoException).code ?? String(error)})`, { cause: error });
   }
   try {
-    return await openSession(bytes);
+    return await openSession(bytes, options);
   } catch (error) {
     const reason = error instanceof Error ? error.message.split('\n')[0] : String(error);
     throw new ModelError(model.name, member.file, `onnxruntime cannot load it: ${reason}`, { cause: error });

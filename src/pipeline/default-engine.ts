@@ -12,7 +12,13 @@ import { checkSubmission } from '../submission/rules.js';
 import { submissionCsv } from '../submission/csv.js';
 import type { EngineModel, ModelLoadResult, PredictionEngine } from './engine.js';
 
-export function createDefaultEngine(): PredictionEngine {
+export interface EngineOptions {
+  /** CPU threads for the live file's decode and onnxruntime's intra-op work; 0 = every core. */
+  threads?: number;
+}
+
+export function createDefaultEngine(options: EngineOptions = {}): PredictionEngine {
+  const threads = options.threads || undefined;
   return {
     async loadModels(modelsDir, only): Promise<ModelLoadResult[]> {
       const results = await loadModels(modelsDir, { only });
@@ -29,8 +35,8 @@ export function createDefaultEngine(): PredictionEngine {
       if (!resolved.ok) throw new ModelConfigError(loaded.name, resolved.errors);
       return resolved.features;
     },
-    readLiveTable: (path, columns) => readLiveTable(path, columns),
-    predict: (model, table, features) => predict(model as LoadedModel, table, features),
+    readLiveTable: (path, columns) => readLiveTable(path, columns, { threads }),
+    predict: (model, table, features) => predict(model as LoadedModel, table, features, { threads }),
     checkSubmission: (ids, predictions, liveIds) => checkSubmission(ids, predictions, liveIds),
     submissionCsv: (ids, predictions) => submissionCsv(ids, predictions),
   };

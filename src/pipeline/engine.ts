@@ -23,6 +23,8 @@ export interface LiveTable {
   columns: string[];
   rows: number;
   values: Float32Array;
+  /** How many threads decoded it, when the reader says. */
+  decodeThreads?: number;
 }
 
 export interface SubmissionCheck {

@@ -49,10 +49,10 @@ const STAGE_FALLBACK: Record<Stage, ErrorClass> = {
   upload: 'NetworkError',
 };
 
-/** The prediction engine made of the real modules, loaded on first use. */
-export async function defaultEngine(): Promise<PredictionEngine> {
+/** The prediction engine made of the real modules, loaded on first use, using `threads` CPU threads (0: every core). */
+export async function defaultEngine(threads = 0): Promise<PredictionEngine> {
   const { createDefaultEngine } = await import('./default-engine.js');
-  return createDefaultEngine();
+  return createDefaultEngine({ threads });
 }
 
 /**
@@ -66,7 +66,7 @@ export async function planCurrentRound(
 ): Promise<RoundPlan> {
   const redact = makeRedactor([settings.secretKey]);
   const reporter = redactingReporter(ports.reporter, redact);
-  const activeEngine = engine ?? (await defaultEngine());
+  const activeEngine = engine ?? (await defaultEngine(settings.threads));
   try {
     const plan = await planRound({ settings, ports: { ...ports, reporter }, engine: activeEngine });
     for (const entry of plan.models) if (entry.message) entry.message = redact(entry.message);
@@ -108,7 +108,7 @@ export async function runPipeline(settings: PipelineSettings, ports: PipelinePor
   let activeEngine: PredictionEngine | undefined = engine;
   let run: RunContext | undefined;
   try {
-    activeEngine ??= await defaultEngine();
+    activeEngine ??= await defaultEngine(settings.threads);
     run = { ...context, engine: activeEngine };
     for (const stage of RUN_STAGES) if ((await stage(run)) === 'stop') break;
   } catch (error) {
@@ -242,7 +242,8 @@ async function prepareVersion(
   try {
     const columns = unionColumns(models.map((model) => model.features));
     const table = await obtainDataset(run, key(LIVE_FILE), (path) => engine.readLiveTable(path, columns));
-    ports.reporter.log('info', `Read ${version}/${LIVE_FILE}: ${table.rows} rows × ${columns.length} features.`);
+    const threads = table.decodeThreads === undefined ? '' : ` (decoded on ${table.decodeThreads} thread${table.decodeThreads === 1 ? '' : 's'})`;
+    ports.reporter.log('info', `Read ${version}/${LIVE_FILE}: ${table.rows} rows × ${columns.length} features${threads}.`);
     return { table, models };
   } catch (error) {
     failGroup(

@@ -23,6 +23,11 @@ export interface PipelineSettings {
   requestTimeoutMs: number;
   /** How many times a transient failure is retried. */
   retries: number;
+  /**
+   * CPU threads for decoding the live file and for onnxruntime's work within a model; 0 = every core (the live
+   * file's decode then goes parallel only when the table is large enough to gain from it).
+   */
+  threads: number;
 }
 
 export const NUMERAI_API_URL = 'https://api-tournament.numer.ai';
@@ -47,4 +52,20 @@ export const DEFAULT_SETTINGS: Omit<PipelineSettings, 'publicId' | 'secretKey'> 
   outputDir: 'numerai-output',
   requestTimeoutMs: 60_000,
   retries: 4,
+  threads: 0,
 };
+
+/** Most threads a setting may ask for: far beyond any runner, low enough to catch a typo. */
+export const MAX_THREADS = 256;
+
+/**
+ * A thread count as a user writes it: "auto", "0" or empty for every core, else a whole number 1–MAX_THREADS.
+ * Undefined when the text is none of these (each shell words its own error).
+ */
+export function parseThreads(text: string): number | undefined {
+  const value = text.trim();
+  if (value === '' || value === 'auto') return 0;
+  if (!/^\d+$/.test(value)) return undefined;
+  const count = Number(value);
+  return count <= MAX_THREADS ? count : undefined;
+}

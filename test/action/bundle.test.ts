@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, it } from 'node:test';
-import { ACTION_DIR, buildJavaScript, listFiles, sha256, vendoredFiles, type BuiltFile } from '../../scripts/bundle.js';
+import { ACTION_DIR, WORKER_OUTPUT, buildJavaScript, listFiles, sha256, vendoredFiles, type BuiltFile } from '../../scripts/bundle.js';
 
 const STALE = 'action/ is not a fresh build of the sources: run `npm run bundle` and commit action/.';
 
@@ -51,6 +51,16 @@ describe('the committed bundle', async () => {
     assert.ok(names.includes('node_modules/onnxruntime-node/bin/napi-v6/linux/x64/onnxruntime_binding.node'));
     assert.ok(names.includes('node_modules/onnxruntime-node/bin/napi-v6/linux/x64/libonnxruntime.so.1'));
     assert.ok(!names.some((name) => /darwin|win32|arm64/.test(name)), 'no other platform is vendored');
+  });
+
+  it('has the parquet decode worker beside the chunk that starts it', () => {
+    const worker = `${WORKER_OUTPUT}.js`;
+    assert.ok(built.some((f) => f.relative === worker), `${worker} is built`);
+    const starters = built.filter((f) => Buffer.from(f.contents).toString('utf8').includes('"./parquet-worker.js"'));
+    assert.ok(starters.length > 0, 'some chunk starts the worker');
+    for (const starter of starters) {
+      assert.equal(path.posix.dirname(starter.relative), path.posix.dirname(worker), `${starter.relative} resolves ./parquet-worker.js beside itself`);
+    }
   });
 
   it('loads onnxruntime-node only from a chunk imported after the platform check', () => {

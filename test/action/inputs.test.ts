@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import * as path from 'node:path';
 import { describe, it } from 'node:test';
-import { DEFAULT_SETTINGS, NUMERAI_API_URL } from '../../src/pipeline/settings.js';
+import { DEFAULT_SETTINGS, NUMERAI_API_URL, parseThreads } from '../../src/pipeline/settings.js';
 import { DEFAULT_OUTPUT_SUBDIR, InputDefaults, Inputs, type InputName } from '../../src/github/constants.js';
 import { artifactSuffix, InputError, parseApiUrl, parseModelList, readActionSettings, runnerInputs, type InputSource } from '../../src/github/inputs.js';
 
@@ -58,6 +58,7 @@ describe('readActionSettings', () => {
       [Inputs.UploadArtifacts]: 'false',
       [Inputs.FailOnError]: 'false',
       [Inputs.ApiUrl]: 'http://127.0.0.1:4000/graphql/',
+      [Inputs.Threads]: '3',
     });
     const settings = readActionSettings(src);
     assert.equal(settings.pipeline.modelsDir, '/runner/work/repo/ml/onnx');
@@ -67,6 +68,7 @@ describe('readActionSettings', () => {
     assert.equal(settings.pipeline.dataDir, '/data/numerai');
     assert.equal(settings.pipeline.outputDir, '/runner/work/repo/out');
     assert.equal(settings.pipeline.apiUrl, 'http://127.0.0.1:4000/graphql');
+    assert.equal(settings.pipeline.threads, 3);
     assert.equal(settings.cache, false);
     assert.equal(settings.openIssues, false);
     assert.equal(settings.githubToken, 'ghs_token');
@@ -90,6 +92,20 @@ describe('readActionSettings', () => {
       assert.match(error.message, /Input "dry-run": "yes" is not a boolean\. Valid: true \| True \| TRUE \| false/);
       return true;
     });
+  });
+
+  it('reads threads as auto (every core: 0) or a whole number, and names the valid values otherwise', () => {
+    for (const [text, threads] of [['auto', 0], ['', 0], ['0', 0], [' 4 ', 4]] as const) {
+      assert.equal(readActionSettings(source({ [Inputs.Threads]: text }).src).pipeline.threads, threads, JSON.stringify(text));
+    }
+    for (const text of ['two', '-1', '1.5', '257']) {
+      assert.throws(() => readActionSettings(source({ [Inputs.Threads]: text }).src), (error: unknown) => {
+        assert.ok(error instanceof InputError);
+        assert.equal(error.input, 'threads');
+        assert.match(error.message, /is not a thread count\. Valid: auto \(every core, the default\) or a whole number 1–256/);
+        return true;
+      });
+    }
   });
 
   it('masks the secret key, the public id and the token before anything can fail', () => {
@@ -191,5 +207,6 @@ describe('constants', () => {
     assert.equal(InputDefaults[Inputs.ApiUrl], NUMERAI_API_URL);
     assert.equal(InputDefaults[Inputs.ModelsDir], DEFAULT_SETTINGS.modelsDir);
     assert.equal(InputDefaults[Inputs.DataDir], DEFAULT_SETTINGS.dataDir);
+    assert.equal(parseThreads(InputDefaults[Inputs.Threads]), DEFAULT_SETTINGS.threads);
   });
 });

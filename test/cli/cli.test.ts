@@ -56,6 +56,7 @@ describe('usage', () => {
     [['submit', '--api-url', 'ftp://host'], /^numerai-autopilot: submit: --api-url "ftp:\/\/host" is not an http\(s\) URL\n$/, KEYS],
     [['submit'], /^numerai-autopilot: submit: NUMERAI_PUBLIC_ID and NUMERAI_SECRET_KEY are not set \(environment or \.env file\)\n$/],
     [['plan'], /^numerai-autopilot: plan: NUMERAI_SECRET_KEY is not set/, { NUMERAI_PUBLIC_ID: 'P' }],
+    [['predict', '--threads', 'many'], /^numerai-autopilot: predict: --threads "many" is not a thread count; give auto or a whole number 1–256\n$/],
     [['predict', '--env-file', 'nope.env'], /^numerai-autopilot: --env-file nope\.env: no such file\n$/],
   ];
   for (const [argv, message, env] of wrong) {
@@ -95,8 +96,9 @@ describe('usage', () => {
   });
 
   test('flags become settings; predict is a forced dry run; --models splits on commas', () => {
-    const parsed = parseCommandLine(['predict', '--models', 'a,b', '--models', 'c', '--models-dir', 'm', '--data-dir', 'd', '--output-dir', 'o'], { env: {}, cwd: '/w' });
+    const parsed = parseCommandLine(['predict', '--models', 'a,b', '--models', 'c', '--models-dir', 'm', '--data-dir', 'd', '--output-dir', 'o', '--threads', '2'], { env: {}, cwd: '/w' });
     assert.ok(parsed.kind === 'run');
+    assert.equal(parsed.settings.threads, 2);
     assert.deepEqual(parsed.settings.models, ['a', 'b', 'c']);
     assert.equal(parsed.settings.modelsDir, '/w/m');
     assert.equal(parsed.settings.dataDir, '/w/d');

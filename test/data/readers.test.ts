@@ -268,6 +268,110 @@ describe('readParquetTable', () => {
   });
 });
 
+describe('readParquetTable on several threads', () => {
+  /** The read's outcome in a comparable form: the table's exact bytes, or the error's class, message and columns. */
+  async function outcome(file: string, columns: readonly string[], threads: number): Promise<unknown> {
+    try {
+      const table = await readParquetTable(file, columns, { threads });
+      return { ids: table.ids, columns: table.columns, rows: table.rows, bytes: Buffer.from(table.values.buffer, table.values.byteOffset, table.values.byteLength).toString('base64'), threads: table.decodeThreads };
+    } catch (error) {
+      assert.ok(error instanceof DataError, `expected a DataError, got ${String(error)}`);
+      return { error: error.name, message: error.message, columns: error.columns, file: error.file };
+    }
+  }
+
+  /** Single-threaded and parallel reads (two workers beside this thread) agree to the bit, or fail with the same error. */
+  async function assertSameOnEveryThreadCount(file: string, columns: readonly string[]): Promise<unknown> {
+    const single = (await outcome(file, columns, 1)) as Record<string, unknown>;
+    for (const threads of [3]) {
+      const parallel = (await outcome(file, columns, threads)) as Record<string, unknown>;
+      if ('error' in single) assert.deepEqual(parallel, single, `${threads} threads`);
+      else {
+        assert.equal(single.threads, 1);
+        assert.equal(parallel.threads, threads, 'the read used the threads it was given');
+        assert.deepEqual({ ...parallel, threads: 1 }, single, `${threads} threads`);
+      }
+    }
+    return single;
+  }
+
+  let bytes: Buffer;
+  let metadata: Awaited<ReturnType<typeof parquetMetadataAsync>>;
+  before(async () => {
+    bytes = await readFile(dataset.livePath);
+    metadata = await parquetMetadataAsync(await asyncBufferFromFile(dataset.livePath));
+  });
+
+  function chunkOf(group: number, column: string) {
+    const chunk = metadata.row_groups[group].columns.find((c) => c.meta_data?.path_in_schema[0] === column)!.meta_data!;
+    const start = Number(chunk.dictionary_page_offset ?? chunk.data_page_offset);
+    return { start, end: start + Number(chunk.total_compressed_size) };
+  }
+
+  async function damaged(name: string, damage: (copy: Uint8Array) => void): Promise<string> {
+    const copy = Uint8Array.from(bytes);
+    damage(copy);
+    const file = path.join(dir, name);
+    await writeFile(file, copy);
+    return file;
+  }
+
+  test('gives the same bits as one thread: every feature, a set in its own order, several row groups', async () => {
+    assert.ok(metadata.row_groups.length > 1);
+    for (const columns of [dataset.featureNames, dataset.featuresJson.feature_sets.medium, [...dataset.featureNames].reverse()]) {
+      const single = (await assertSameOnEveryThreadCount(dataset.livePath, columns)) as { rows: number };
+      assert.equal(single.rows, dataset.ids.length);
+    }
+  });
+
+  test('gives the same bits as one thread on files of other writers and codecs (ZSTD, DuckDB)', async () => {
+    const zstd = await writeSyntheticDataset(path.join(dir, 'parallel-zstd'), {
+      seed: 7, rows: 50, features: 200, nullRate: 0.05, rowGroupSize: 20, compression: 'ZSTD',
+    });
+    await assertSameOnEveryThreadCount(zstd.livePath, zstd.featureNames);
+    const duckFile = path.join(dir, 'parallel-duckdb.parquet');
+    const instance = await DuckDBInstance.create(':memory:');
+    const connection = await instance.connect();
+    try {
+      await connection.run(`COPY (SELECT * FROM read_parquet('${dataset.livePath}')) TO '${duckFile}' (FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE 20)`);
+    } finally {
+      connection.closeSync();
+      instance.closeSync();
+    }
+    await assertSameOnEveryThreadCount(duckFile, dataset.featureNames);
+  });
+
+  test('fails with the error one thread gives: the first damaged block in read order, whichever thread meets it', async () => {
+    // Damage in row group 2 (late in the order) and row group 0 (early): the row group 0 column is the one named.
+    const late = dataset.featureNames[250];
+    const early = dataset.featureNames[140];
+    const file = await damaged('parallel-two-damages.parquet', (copy) => {
+      for (const { start, end } of [chunkOf(2, late), chunkOf(0, early)]) copy.fill(0xee, start, end);
+    });
+    const failure = (await assertSameOnEveryThreadCount(file, dataset.featureNames)) as { message: string; columns: string[] };
+    assert.deepEqual(failure.columns, [early]);
+    assert.match(failure.message, new RegExp(`column ${early}, row group 0`));
+  });
+
+  test('fails with the error one thread gives on a truncated file and a damaged id column', async () => {
+    const truncated = path.join(dir, 'parallel-truncated.parquet');
+    await writeFile(truncated, bytes.subarray(0, Math.floor(bytes.length * 0.7)));
+    await assertSameOnEveryThreadCount(truncated, dataset.featureNames);
+    const badIds = await damaged('parallel-bad-ids.parquet', (copy) => {
+      const { start, end } = chunkOf(1, 'id');
+      copy.fill(0xee, start, end);
+    });
+    const failure = (await assertSameOnEveryThreadCount(badIds, dataset.featureNames)) as { message: string };
+    assert.match(failure.message, /the id column "id" could not be decoded \(row group 1\)/);
+  });
+
+  test('an automatic thread count keeps a small table on one thread', async () => {
+    const table = await readParquetTable(dataset.livePath, dataset.featureNames);
+    assert.equal(table.decodeThreads, 1);
+    assert.ok(!(table.values.buffer instanceof SharedArrayBuffer));
+  });
+});
+
 describe('readCsvTable', () => {
   let csvFile: string;
   before(async () => {

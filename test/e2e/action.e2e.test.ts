@@ -156,8 +156,10 @@ describe('the committed action on a runner', { concurrency: false }, () => {
   });
 
   it('first run of a round: submits every model and saves the data to the cache', async () => {
-    const run = await runAction();
+    // Two threads asked for: the live file is decoded by the bundle's worker beside this thread.
+    const run = await runAction({ threads: '2' });
     assert.equal(run.code, 0, explain(run));
+    assert.match(run.stdout, /Read v5\.2\/live\.parquet: 200 rows × \d+ features \(decoded on 2 threads\)/);
     assert.equal(run.outputs.round, String(ROUND));
     assert.deepEqual(list(run, 'submitted').sort(), MODELS);
     assert.deepEqual(list(run, 'skipped'), []);
