@@ -7,7 +7,7 @@ const __nap_filename = __nap_fileURLToPath(import.meta.url);
 const __nap_dirname_value = __nap_dirname(__nap_filename);
 import {
   setFailed
-} from "./chunks/chunk-KVGCPSEI.js";
+} from "./chunks/chunk-EDMYK2V2.js";
 import "./chunks/chunk-3PI6QYA2.js";
 
 // src/github/platform.ts
@@ -25,7 +25,7 @@ if (unsupported) {
 } else {
   let main;
   try {
-    main = await import("./chunks/main-YRX43CE4.js");
+    main = await import("./chunks/main-R4BZ2HW2.js");
   } catch (error) {
     setFailed(`The action could not load its code from action/: ${error instanceof Error ? error.message : String(error)}`);
   }
