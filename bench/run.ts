@@ -47,6 +47,8 @@ export interface Figure {
   threads?: { value: number; reference?: number };
   /** Free-form notes, e.g. repeats. */
   note?: string;
+  /** Why the figure could not be measured in this run (value is then NaN). */
+  skipped?: string;
 }
 
 export interface ChildRun<R> {
@@ -131,6 +133,7 @@ function ratioOf(figure: Figure): number | undefined {
 /** "pass", "MISS" or "" (no target) for one figure. */
 export function verdict(figure: Figure): 'pass' | 'MISS' | '' {
   const ratio = ratioOf(figure);
+  if (figure.skipped) return '';
   const { maxRatio, max } = figure.target ?? {};
   if (maxRatio === undefined && max === undefined) return '';
   const ratioOk = maxRatio === undefined || (ratio !== undefined && ratio <= maxRatio);
@@ -151,7 +154,7 @@ function printTable(figures: Figure[]): void {
     return [
       `${f.benchmark}: ${f.case}`,
       f.metric,
-      f.threads ? `${f.threads.value}${f.threads.reference === undefined ? '' : ` / ${f.threads.reference}`}` : '',
+      f.skipped ? `skipped: ${f.skipped}` : f.threads ? `${f.threads.value}${f.threads.reference === undefined ? '' : ` / ${f.threads.reference}`}` : '',
       format(f.value, f.unit),
       f.reference ? `${f.reference.name} ${format(f.reference.value, f.unit)}` : '',
       ratio === undefined ? '' : `${ratio.toFixed(2)}×`,

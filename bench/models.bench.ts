@@ -1,0 +1,411 @@
+/**
+ * Models shaped like participants' models, trained by XGBoost itself (Debian's python3-xgboost) on synthetic
+ * Numerai-shaped data and exported to ONNX the way onnxmltools does (bench/lib/participant_models.py, reusing the
+ * fixtures' exporter). They are generated once into the bench cache, never into the repository:
+ *
+ * - `example_shape`: Numerai's example model — 2,000 trees, depth 5 (≤ 32 leaves), 10% of the 2,748 features per tree;
+ * - `large`: deep trees (depth 12) until the ONNX file is near 100 MB, the largest a repository holds without LFS.
+ *
+ * For each, in fresh child processes on the default live file (6,720 rows × 2,748 features):
+ * - session creation time, predict time (our predict path: batches, run, output column), peak RSS, and bytes per
+ *   tree node (the RSS a session adds, divided by the model's nodes);
+ * - XGBoost's own predict on the same model and the same rows (`Booster.inplace_predict`, what
+ *   XGBRegressor.predict uses, in a Python child with as many threads as ours): target ours ≤ 1.3× its time, and the
+ *   largest difference between the two predictions is reported;
+ * - (example shape) a run of 10 such models through the default engine's predict, as the pipeline does one model
+ *   after the other: peak RSS ≤ the largest single session + the dense matrix + 200 MB.
+ * - (example shape) what each onnxruntime option gives: intra-op threads, graph optimization level, execution mode,
+ *   rows per run, and the same trees as ai.onnx.ml 5's TreeEnsemble operator; each variant's predictions are
+ *   compared with the default's bit for bit.
+ *
+ * Without /usr/bin/python3 and its xgboost module, the cases are skipped with a note. Training takes minutes on an idle
+ * 2-core machine (the example shape: ~3,000 s of wall time on a heavily shared one); BENCH_MODELS=example_shape limits
+ * the run to the named models.
+ */
+import { execFile } from 'node:child_process';
+import { access, copyFile, mkdir, mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { availableParallelism, tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { InferenceSession } from 'onnxruntime-node';
+import { readLiveTable } from '../src/data/live-file.js';
+import { runMember } from '../src/models/inference.js';
+import { loadModels, openModel, resolveFeatures, type LoadedModel } from '../src/models/index.js';
+import { openSession } from '../src/models/onnx-session.js';
+import { createDefaultEngine } from '../src/pipeline/default-engine.js';
+import { peakRssBytes } from './lib/peak-rss.js';
+import type { Benchmark, Figure } from './run.js';
+
+const run = promisify(execFile);
+const here = path.dirname(fileURLToPath(import.meta.url));
+const thisModule = fileURLToPath(import.meta.url);
+const generator = path.join(here, 'lib', 'participant_models.py');
+const PYTHON = '/usr/bin/python3';
+
+interface ModelSpec {
+  name: string;
+  label: string;
+  trees: number;
+  depth: number;
+  /** Training rows: the node count follows depth and trees; fewer rows train faster on a small machine. */
+  rows: number;
+  seed: number;
+  minChildWeight: number;
+}
+
+/** Bump when the generator or a spec changes, so cached models are retrained. */
+const MODELS_STAMP = 'participant-models-v1';
+
+const SPECS: ModelSpec[] = [
+  { name: 'example_shape', label: "Numerai's example shape (2,000 trees, depth 5, colsample 0.1 of 2,748 features)", trees: 2000, depth: 5, rows: 3000, seed: 1, minChildWeight: 1 },
+  { name: 'large', label: 'large (depth-12 trees, ~100 MB ONNX)', trees: 450, depth: 12, rows: 6000, seed: 2, minChildWeight: 0 },
+];
+
+interface Facts {
+  trees: number;
+  nodes: number;
+  leaves: number;
+  onnxBytes: number;
+  fitSeconds: number;
+  xgboost: string;
+}
+
+interface PreparedModel {
+  spec: ModelSpec;
+  folder: string;
+  facts: Facts;
+}
+
+async function pythonHasXgboost(): Promise<string | null> {
+  try {
+    await access(PYTHON);
+    await run(PYTHON, ['-c', 'import xgboost, onnx'], { timeout: 60_000 });
+    return null;
+  } catch (error) {
+    return `${PYTHON} with xgboost and onnx is needed (apt-get install python3-xgboost python3-onnx): ${(error as Error).message.split('\n')[0]}`;
+  }
+}
+
+async function prepareModel(cacheDir: string, spec: ModelSpec, featuresJsonPath: string, log: (m: string) => void): Promise<PreparedModel> {
+  const root = path.join(cacheDir, MODELS_STAMP);
+  const folder = path.join(root, spec.name);
+  const stamp = JSON.stringify(spec);
+  const existing = await readFile(path.join(folder, 'stamp.json'), 'utf8').catch(() => null);
+  if (existing !== stamp) {
+    log(`  training ${spec.name} (${spec.trees} trees, depth ${spec.depth}) into ${folder}; this takes minutes …`);
+    const temporary = path.join(root, `.tmp-${spec.name}-${process.pid}`);
+    await rm(temporary, { recursive: true, force: true });
+    await mkdir(temporary, { recursive: true });
+    const args = ['train', '--out', temporary, '--features-json', featuresJsonPath, '--name', spec.name, '--trees', String(spec.trees)];
+    args.push('--depth', String(spec.depth), '--rows', String(spec.rows), '--seed', String(spec.seed), '--min-child-weight', String(spec.minChildWeight));
+    await run(PYTHON, [generator, ...args], { maxBuffer: 1 << 24 });
+    const built = path.join(temporary, spec.name);
+    await run(PYTHON, [generator, 'opset5', '--input', path.join(built, 'model.onnx'), '--output', path.join(built, 'model.opset5.onnx')], { maxBuffer: 1 << 24 });
+    await writeFile(path.join(built, 'stamp.json'), stamp);
+    await rm(folder, { recursive: true, force: true });
+    await rename(built, folder);
+    await rm(temporary, { recursive: true, force: true });
+  }
+  return { spec, folder, facts: JSON.parse(await readFile(path.join(folder, 'facts.json'), 'utf8')) as Facts };
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
+}
+
+function rssMB(): number {
+  return process.memoryUsage.rss() / 1e6;
+}
+
+async function loadOne(modelsDir: string, name: string): Promise<LoadedModel> {
+  const [result] = await loadModels(modelsDir, { only: [name] });
+  if (!result.ok) throw new Error(`${name} did not load: ${JSON.stringify(result.errors)}`);
+  return result.model;
+}
+
+interface ModelCaseArgs {
+  livePath: string;
+  featuresJson: { feature_sets: Record<string, string[]> };
+  modelsDir: string;
+  model: string;
+  repeats: number;
+  /** XGBoost's predictions on those rows, when measured already: the largest difference is returned. */
+  referencePath?: string;
+}
+
+export interface ModelCaseResult {
+  createMs: number;
+  predictMs: number;
+  predictMedianMs: number;
+  sessionMB: number;
+  peakRssMB: number;
+  denseMB: number;
+  maxAbsDiff?: number;
+  rows: number;
+}
+
+/** Child case: writes the model's columns of the live file as row-major float32, for XGBoost's predict. */
+export async function writeRows(args: { livePath: string; featuresJson: ModelCaseArgs['featuresJson']; modelsDir: string; model: string; rowsPath: string }): Promise<number> {
+  const model = await loadOne(args.modelsDir, args.model);
+  const resolved = resolveFeatures(model, args.featuresJson);
+  if (!resolved.ok) throw new Error(JSON.stringify(resolved.errors));
+  const table = await readLiveTable(args.livePath, resolved.features);
+  await writeFile(`${args.rowsPath}.tmp`, new Uint8Array(table.values.buffer, table.values.byteOffset, table.values.byteLength));
+  await rename(`${args.rowsPath}.tmp`, args.rowsPath);
+  return table.rows;
+}
+
+/** Child case: one model's session creation, predict time and memory. */
+export async function measureModel(args: ModelCaseArgs): Promise<ModelCaseResult> {
+  const model = await loadOne(args.modelsDir, args.model);
+  const resolved = resolveFeatures(model, args.featuresJson);
+  if (!resolved.ok) throw new Error(JSON.stringify(resolved.errors));
+  const features = resolved.features;
+  const table = await readLiveTable(args.livePath, features);
+  global.gc?.();
+  const before = rssMB();
+  let start = performance.now();
+  const open = await openModel(model);
+  const createMs = performance.now() - start;
+  const sessionMB = rssMB() - before;
+  let raw = (await open.predictMembers(table, features))[0]; // warm-up
+  const times: number[] = [];
+  for (let i = 0; i < args.repeats; i++) {
+    start = performance.now();
+    raw = (await open.predictMembers(table, features))[0];
+    times.push(performance.now() - start);
+  }
+  await open.release();
+  let maxAbsDiff: number | undefined;
+  if (args.referencePath) {
+    const bytes = await readFile(args.referencePath);
+    const reference = new Float32Array(bytes.buffer, bytes.byteOffset, bytes.byteLength / 4);
+    maxAbsDiff = 0;
+    for (let i = 0; i < raw.length; i++) maxAbsDiff = Math.max(maxAbsDiff, Math.abs(raw[i] - reference[i]));
+  }
+  return {
+    createMs,
+    predictMs: Math.min(...times),
+    predictMedianMs: median(times),
+    sessionMB,
+    peakRssMB: peakRssBytes() / 1e6,
+    denseMB: table.values.byteLength / 1e6,
+    maxAbsDiff,
+    rows: table.rows,
+  };
+}
+
+interface TenArgs {
+  livePath: string;
+  featuresJson: { feature_sets: Record<string, string[]> };
+  modelFolder: string;
+  copies: number;
+}
+
+export interface TenResult {
+  peakRssMB: number;
+  rssAfterEachMB: number[];
+  denseMB: number;
+  totalMs: number;
+}
+
+/** Child case: `copies` models of the example shape, predicted one after the other by the default engine. */
+export async function tenModels(args: TenArgs): Promise<TenResult> {
+  const modelsDir = await mkdtemp(path.join(tmpdir(), 'ten-models-'));
+  try {
+    for (let i = 0; i < args.copies; i++) {
+      const folder = path.join(modelsDir, `model_${String(i).padStart(2, '0')}`);
+      await mkdir(folder);
+      await copyFile(path.join(args.modelFolder, 'model.onnx'), path.join(folder, 'model.onnx'));
+      await copyFile(path.join(args.modelFolder, 'model.yml'), path.join(folder, 'model.yml'));
+    }
+    const engine = createDefaultEngine();
+    const start = performance.now();
+    const loaded = await engine.loadModels(modelsDir, []);
+    const models = loaded.map((result) => {
+      if (!result.ok) throw new Error(`${result.name}: ${result.errors.join('; ')}`);
+      return result.model;
+    });
+    const features = engine.resolveFeatures(models[0], args.featuresJson);
+    const table = await engine.readLiveTable(args.livePath, features);
+    const rssAfterEachMB: number[] = [];
+    for (const model of models) {
+      const predictions = await engine.predict(model, table, features);
+      if (predictions.length !== table.rows) throw new Error(`${model.name}: ${predictions.length} predictions`);
+      rssAfterEachMB.push(rssMB());
+    }
+    return { peakRssMB: peakRssBytes() / 1e6, rssAfterEachMB, denseMB: table.values.byteLength / 1e6, totalMs: performance.now() - start };
+  } finally {
+    await rm(modelsDir, { recursive: true, force: true });
+  }
+}
+
+interface Variant {
+  name: string;
+  file?: 'model.opset5.onnx';
+  session?: Partial<InferenceSession.SessionOptions>;
+  batchRows?: number;
+}
+
+interface ExploreArgs {
+  livePath: string;
+  featuresJson: { feature_sets: Record<string, string[]> };
+  modelsDir: string;
+  model: string;
+  repeats: number;
+  variants: Variant[];
+}
+
+export interface ExploreResult {
+  variants: { name: string; ms: number; medianMs: number; createMs: number; identical: boolean; maxAbsDiff: number }[];
+}
+
+/** Child case: the same model and rows under each onnxruntime option, interleaved; outputs compared bit for bit. */
+export async function exploreOptions(args: ExploreArgs): Promise<ExploreResult> {
+  const model = await loadOne(args.modelsDir, args.model);
+  const resolved = resolveFeatures(model, args.featuresJson);
+  if (!resolved.ok) throw new Error(JSON.stringify(resolved.errors));
+  const features = resolved.features;
+  const table = await readLiveTable(args.livePath, features);
+  const member = model.members[0];
+  const folder = path.dirname(member.path);
+  const cores = availableParallelism();
+  const sessions = [];
+  for (const variant of args.variants) {
+    const bytes = await readFile(path.join(folder, variant.file ?? path.basename(member.path)));
+    const start = performance.now();
+    const session = variant.session
+      ? await InferenceSession.create(bytes, { executionProviders: ['cpu'], intraOpNumThreads: cores, interOpNumThreads: 1, executionMode: 'sequential', graphOptimizationLevel: 'all', logSeverityLevel: 3, ...variant.session })
+      : await openSession(bytes);
+    sessions.push({ variant, session, createMs: performance.now() - start, times: [] as number[], output: new Float64Array(0) as Float64Array<ArrayBufferLike> });
+  }
+  const context = { model: model.name, file: member.file };
+  for (const entry of sessions) entry.output = await runMember(entry.session, member.plan, table, features, context, { batchRows: entry.variant.batchRows });
+  for (let i = 0; i < args.repeats; i++) {
+    for (const entry of sessions) {
+      const start = performance.now();
+      entry.output = await runMember(entry.session, member.plan, table, features, context, { batchRows: entry.variant.batchRows });
+      entry.times.push(performance.now() - start);
+    }
+  }
+  const baseline = sessions[0].output;
+  const variants = sessions.map((entry) => {
+    let maxAbsDiff = 0;
+    let identical = true;
+    for (let r = 0; r < baseline.length; r++) {
+      if (!Object.is(entry.output[r], baseline[r])) identical = false;
+      maxAbsDiff = Math.max(maxAbsDiff, Math.abs(entry.output[r] - baseline[r]));
+    }
+    return { name: entry.variant.name, ms: Math.min(...entry.times), medianMs: median(entry.times), createMs: entry.createMs, identical, maxAbsDiff };
+  });
+  for (const entry of sessions) await entry.session.release();
+  return { variants };
+}
+
+async function xgboostPredict(folder: string, rowsPath: string, width: number, threads: number, repeats: number): Promise<{ ms: number; medianMs: number; predictionsPath: string }> {
+  const predictionsPath = path.join(folder, 'xgboost-predictions.f32');
+  const { stdout } = await run(
+    PYTHON,
+    [generator, 'predict', '--model', path.join(folder, 'model.ubj'), '--rows', rowsPath, '--width', String(width), '--repeats', String(repeats), '--threads', String(threads), '--out', predictionsPath],
+    { maxBuffer: 1 << 24 },
+  );
+  const result = JSON.parse(stdout.trim().split('\n').at(-1)!) as { ms: number[] };
+  return { ms: Math.min(...result.ms), medianMs: median(result.ms), predictionsPath };
+}
+
+const benchmark: Benchmark = {
+  name: 'models',
+  async run(ctx) {
+    const live = ctx.datasets.live;
+    const missing = await pythonHasXgboost();
+    if (missing) {
+      ctx.log(`  skipped: ${missing}`);
+      return SPECS.map((spec) => ({ case: `${spec.label}: every figure`, metric: 'time', unit: 'ms', value: Number.NaN, skipped: missing }));
+    }
+    const cacheDir = path.dirname(path.dirname(live.livePath));
+    const figures: Figure[] = [];
+    const threads = availableParallelism();
+    const repeats = Math.max(5, ctx.repeats * 2);
+    const only = process.env.BENCH_MODELS?.split(',').map((name) => name.trim());
+    for (const spec of SPECS.filter((s) => !only || only.includes(s.name))) {
+      const prepared = await prepareModel(cacheDir, spec, live.featuresJsonPath, ctx.log);
+      const { facts, folder } = prepared;
+      const modelsDir = path.dirname(folder);
+      const rowsPath = path.join(path.dirname(live.livePath), 'rows-all.f32');
+      const label = `${spec.label}: ${facts.trees} trees, ${facts.nodes.toLocaleString('en')} nodes, ${(facts.onnxBytes / 1e6).toFixed(1)} MB ONNX`;
+      ctx.log(`  ${spec.name}: session and predict …`);
+      const caseArgs: ModelCaseArgs = { livePath: live.livePath, featuresJson: live.featuresJson, modelsDir, model: spec.name, repeats };
+      if (!(await access(rowsPath).then(() => true, () => false))) {
+        await ctx.measureInChild<number>(thisModule, 'writeRows', { livePath: live.livePath, featuresJson: live.featuresJson, modelsDir, model: spec.name, rowsPath }, 1);
+      }
+      ctx.log(`  ${spec.name}: XGBoost's own predict …`);
+      const xgb = await xgboostPredict(folder, rowsPath, live.features, threads, repeats);
+      const measured = await ctx.measureInChild<ModelCaseResult>(thisModule, 'measureModel', { ...caseArgs, referencePath: xgb.predictionsPath }, ctx.repeats);
+      const results = measured.runs.map((r) => r.result);
+      const first = results[0];
+      const note = `median of ${ctx.repeats} fresh processes`;
+      figures.push({ case: `${label} — session creation`, metric: 'time', unit: 'ms', value: median(results.map((r) => r.createMs)), note });
+      figures.push({
+        case: `${label} — predict ${first.rows} rows (fastest of ${repeats})`,
+        metric: 'time',
+        unit: 'ms',
+        value: median(results.map((r) => r.predictMs)),
+        reference: { name: `XGBoost ${facts.xgboost} inplace_predict`, value: xgb.ms },
+        target: { maxRatio: 1.3 },
+        threads: { value: threads, reference: threads },
+        note: `${note}; medians of the runs: ours ${median(results.map((r) => r.predictMedianMs)).toFixed(0)} ms, XGBoost ${xgb.medianMs.toFixed(0)} ms; largest difference ${first.maxAbsDiff?.toExponential(2)}`,
+      });
+      figures.push({ case: `${label} — peak RSS (dense matrix ${first.denseMB.toFixed(0)} MB)`, metric: 'peak RSS', unit: 'MB', value: median(results.map((r) => r.peakRssMB)), note });
+      const sessionMB = median(results.map((r) => r.sessionMB));
+      figures.push({ case: `${label} — session memory`, metric: 'memory', unit: 'MB', value: sessionMB, note: `RSS added by creating the session; ${note}` });
+      figures.push({ case: `${label} — bytes per tree node`, metric: 'memory', unit: 'B', value: (sessionMB * 1e6) / facts.nodes, note: `session memory ÷ ${facts.nodes} nodes` });
+
+      if (spec.name === 'example_shape') {
+        ctx.log('  example_shape: 10 models one after the other …');
+        const ten = await ctx.measureInChild<TenResult>(thisModule, 'tenModels', { livePath: live.livePath, featuresJson: live.featuresJson, modelFolder: folder, copies: 10 }, 1);
+        const tenResult = ten.runs[0].result;
+        figures.push({
+          case: `10 models of the example shape predicted by the engine, one after the other (dense ${tenResult.denseMB.toFixed(0)} MB)`,
+          metric: 'peak RSS',
+          unit: 'MB',
+          value: tenResult.peakRssMB,
+          target: { max: sessionMB + tenResult.denseMB + 200 },
+          note: `target: one session (${sessionMB.toFixed(0)} MB) + dense matrix + 200 MB; RSS after each model: ${tenResult.rssAfterEachMB.map((v) => v.toFixed(0)).join(', ')} MB; ${(tenResult.totalMs / 1000).toFixed(1)} s in all`,
+        });
+
+        ctx.log('  example_shape: onnxruntime options …');
+        const variants: Variant[] = [
+          { name: 'default (openSession)' },
+          { name: 'intra-op threads 1', session: { intraOpNumThreads: 1 } },
+          { name: `intra-op threads ${threads * 2}`, session: { intraOpNumThreads: threads * 2 } },
+          { name: 'intra-op threads 0 (onnxruntime default)', session: { intraOpNumThreads: 0 } },
+          { name: 'graph optimization disabled', session: { graphOptimizationLevel: 'disabled' } },
+          { name: 'graph optimization basic', session: { graphOptimizationLevel: 'basic' } },
+          { name: 'execution mode parallel', session: { executionMode: 'parallel', interOpNumThreads: threads } },
+          { name: 'batch 512 rows', batchRows: 512 },
+          { name: 'batch 3,360 rows', batchRows: 3360 },
+          { name: 'batch 6,720 rows (one run)', batchRows: 6720 },
+          { name: 'opset 5 TreeEnsemble', file: 'model.opset5.onnx' },
+        ];
+        const explored = await ctx.measureInChild<ExploreResult>(thisModule, 'exploreOptions', { livePath: live.livePath, featuresJson: live.featuresJson, modelsDir, model: spec.name, repeats, variants }, 1);
+        const base = explored.runs[0].result.variants[0];
+        for (const variant of explored.runs[0].result.variants.slice(1)) {
+          figures.push({
+            case: `example shape, ${variant.name}`,
+            metric: 'time',
+            unit: 'ms',
+            value: variant.ms,
+            reference: { name: 'default', value: base.ms },
+            note: `fastest of ${repeats} interleaved runs (medians ${variant.medianMs.toFixed(0)} vs ${base.medianMs.toFixed(0)} ms); outputs ${variant.identical ? 'identical to the bit' : `differ by up to ${variant.maxAbsDiff.toExponential(2)}`}; session ${variant.createMs.toFixed(0)} ms`,
+          });
+        }
+      }
+    }
+    return figures;
+  },
+};
+
+export default benchmark;
