@@ -68,7 +68,7 @@ export function renderRunReport(report: RunReport): string {
   }
   if (report.datasets.length > 0) {
     lines.push('');
-    lines.push(`Data: ${report.datasets.map((use) => `${use.file} (${use.source}, ${formatBytes(use.bytes)})`).join(', ')}`);
+    lines.push(`Data: ${report.datasets.map((use) => `${use.file} (${use.source}, ${formatBytes(use.bytes)}${use.storeFailure === undefined ? '' : `; the store failed: ${use.storeFailure}`})`).join(', ')}`);
   }
   lines.push('');
   const { submitted, skipped, failed } = report.totals;

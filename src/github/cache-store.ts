@@ -3,19 +3,24 @@
  * service). One cache entry per file and round, keyed by tournament, dataset version, round and file name.
  *
  * The cache only ever saves time. Whatever goes wrong with it — service down, rate limited, a reservation race
- * with a parallel job, a write-denied token, tar failing — becomes a warning through the injected logger and a
- * miss, so the pipeline downloads the file instead. Nothing here throws on a service failure.
+ * with a parallel job, a write-denied token, tar failing — becomes one warning through the injected logger, in the
+ * store's words (the client's own warnings are routed here, not printed beside it), and the pipeline downloads the
+ * file instead. A restore that failed answers as a failure, not as a miss, so the report can tell them apart.
+ * Nothing here throws on a service failure.
  *
- * Nor does anything here wait forever: @actions/cache sets no deadline over a whole restore or save (its Twirp
- * client never settles on a connection cut mid-body, and a service that accepts a connection and never answers is
- * waited for), so each call is raced against a deadline whose expiry is the same warning and miss / not-saved.
+ * A failing service costs seconds, not minutes: after its first failure the store stops calling it for the rest
+ * of the run, and it stops waiting for a failing call after the client's first retry has failed as well (the
+ * client would retry for about 30 s). Nor does anything here wait forever: @actions/cache sets no deadline over a
+ * whole restore or save (its Twirp client never settles on a connection cut mid-body, and a service that accepts
+ * a connection and never answers is waited for), so each call is raced against a deadline whose expiry counts as
+ * a failure of the service.
  */
 import { rm } from 'node:fs/promises';
 import { isFile } from './files.js';
 import path from 'node:path';
 import * as actionsCache from '@actions/cache';
 import type { DatasetKey, DatasetStore, Reporter } from '../pipeline/ports.js';
-import { withDeadline } from './deadline.js';
+import { withClientOutput, type ClientLine } from './cache-client-output.js';
 
 /** The part of @actions/cache this store uses (the real module by default; injectable for other runtimes). */
 export interface CacheClient {
@@ -77,6 +82,13 @@ export function createActionsCacheStore(options: ActionsCacheStoreOptions): Data
   /** Keys whose restored copy was corrupt: their entry is immutable, so saving again under the key would fail. */
   const discarded = new Set<string>();
   let availability: boolean | undefined;
+  /**
+   * Set at the service's first failure, to what failed: from then on the store answers without calling it. A
+   * failing service fails the next call too, and each failed call costs the client's retries (about 30 s).
+   */
+  let broken: string | undefined;
+  /** Set when the service refused a write for this job's token: restores may still work, saves will not. */
+  let writesDenied: string | undefined;
 
   const available = (): boolean => {
     if (availability === undefined) {
@@ -94,6 +106,16 @@ export function createActionsCacheStore(options: ActionsCacheStoreOptions): Data
 
   const describe = (key: DatasetKey): string => `${key.version}/${key.file} for round ${key.round}`;
 
+  /** The one warning of a run whose cache service failed; every later call is skipped. */
+  const breakDown = (doing: string, failure: string): void => {
+    broken = `${doing}: ${failure}`;
+    logger.log(
+      'warning',
+      `The Actions cache failed ${doing}: ${failure}. Not using the cache for the rest of this run: dataset files ` +
+        'are downloaded, and not saved for the next run.',
+    );
+  };
+
   return {
     pathFor: (key) => datasetPath(dataDir, key),
 
@@ -101,27 +123,27 @@ export function createActionsCacheStore(options: ActionsCacheStoreOptions): Data
       const cacheKey = datasetCacheKey(key, prefix);
       const file = datasetPath(dataDir, key);
       if (!available()) return false;
-      let matched: string | null | undefined;
-      try {
-        matched = await withDeadline(
-          `Restoring ${describe(key)} from the Actions cache (key ${cacheKey})`,
-          cache.restoreCache([file], cacheKey),
-          logger,
-          restoreDeadlineMs,
-          'downloading it instead.',
-        );
-      } catch (error) {
-        logger.log('warning', `Could not restore ${describe(key)} from the Actions cache (key ${cacheKey}): ${messageOf(error)}. Downloading it instead.`);
-        return false;
+      if (broken) {
+        logger.log('info', `Not asking the Actions cache for ${describe(key)}: it failed earlier in this run. Downloading it.`);
+        return { failure: `the Actions cache failed earlier in this run (${broken})` };
       }
-      if (matched === null) {
+      const call = await callClient(() => cache.restoreCache([file], cacheKey), restoreDeadlineMs);
+      if (!call.settled) {
         // The restore may have stopped while extracting: whatever it left at the path is not the file, and the
         // download that follows must start from nothing.
         await rm(file, { force: true }).catch(() => undefined);
-        return false;
       }
+      if (call.failure !== undefined) {
+        const doing = `restoring ${describe(key)} (key ${cacheKey})`;
+        if (call.failure.includes(actionsCache.CACHE_READ_DENIED_PREFIX)) {
+          logger.log('warning', `The Actions cache refused ${doing}: ${call.failure}. Downloading it instead.`);
+        } else {
+          breakDown(doing, call.failure);
+        }
+        return { failure: call.failure };
+      }
+      const matched = call.value;
       if (matched === undefined) {
-        // A miss, or a service failure the cache client has already reported as a warning of its own.
         logger.log('info', `${describe(key)} is not in the Actions cache (key ${cacheKey}); downloading it.`);
         return false;
       }
@@ -132,7 +154,7 @@ export function createActionsCacheStore(options: ActionsCacheStoreOptions): Data
       }
       if (!(await isFile(file))) {
         logger.log('warning', `The Actions cache entry ${cacheKey} did not contain ${file}; downloading ${describe(key)}.`);
-        return false;
+        return { failure: `the cache entry ${cacheKey} did not contain the file` };
       }
       logger.log('info', `Restored ${describe(key)} from the Actions cache (key ${cacheKey}).`);
       return true;
@@ -150,30 +172,31 @@ export function createActionsCacheStore(options: ActionsCacheStoreOptions): Data
         return;
       }
       if (!available()) return;
+      if (broken || writesDenied) {
+        logger.log('info', `Not saving ${describe(key)} to the Actions cache: ${broken ? 'it failed' : 'it refused a write'} earlier in this run.`);
+        return;
+      }
       if (!(await isFile(file))) {
         logger.log('warning', `Not saving ${describe(key)} to the Actions cache: ${file} does not exist.`);
         return;
       }
-      let id: number | null;
-      try {
-        id = await withDeadline(
-          `Saving ${describe(key)} to the Actions cache (key ${cacheKey})`,
-          cache.saveCache([file], cacheKey),
-          logger,
-          saveDeadlineMs,
-          'going on without it. The next run downloads it again if no copy was saved.',
-        );
-      } catch (error) {
-        logger.log('warning', `Could not save ${describe(key)} to the Actions cache (key ${cacheKey}): ${messageOf(error)}. The next run downloads it again.`);
+      const call = await callClient(() => cache.saveCache([file], cacheKey), saveDeadlineMs);
+      const doing = `saving ${describe(key)} (key ${cacheKey})`;
+      if (call.failure !== undefined) {
+        if (call.failure.includes(actionsCache.CACHE_WRITE_DENIED_PREFIX)) {
+          writesDenied = call.failure;
+          logger.log('warning', `The Actions cache refused ${doing}: ${call.failure}. No dataset file is saved this run.`);
+        } else {
+          breakDown(doing, call.failure);
+        }
         return;
       }
-      if (id === null) return;
-      if (id === -1) {
+      if (call.value === undefined || call.value === -1) {
         logger.log(
           'warning',
-          `Could not save ${describe(key)} to the Actions cache (key ${cacheKey}): another job may be saving the same ` +
-            'entry, the token may not allow cache writes, or the cache service failed (see the messages above). ' +
-            'The next run downloads it again if no copy was saved.',
+          `Could not save ${describe(key)} to the Actions cache (key ${cacheKey}): ` +
+            (call.raced ? 'another job saved or is saving the same entry.' : 'the cache client gave no reason.') +
+            ' The next run downloads it again if no copy was saved.',
         );
         return;
       }
@@ -187,6 +210,103 @@ export function createActionsCacheStore(options: ActionsCacheStoreOptions): Data
       logger.log('warning', `Discarded a corrupt copy of ${describe(key)} restored from the Actions cache (key ${cacheKey}).`);
     },
   };
+}
+
+/** How one call to the cache client went. */
+interface ClientCall<T> {
+  /** False when the store stopped waiting (deadline, or a retry that failed as well): `value` is then absent. */
+  settled: boolean;
+  value?: T;
+  /** What failed, in the client's words; absent when nothing did (a hit, a miss, a save). */
+  failure?: string;
+  /** A save whose reservation the service refused without a reason: another job holds the entry. */
+  raced?: boolean;
+}
+
+/**
+ * How many of one call's attempts may fail before the store stops waiting for the client's remaining retries. The
+ * client retries a 5xx five times over about 30 s; one retry is enough to ride out a blip, and giving up after it
+ * keeps a service that fails every call to a few seconds of the run.
+ */
+const FAILED_ATTEMPTS_BEFORE_GIVING_UP = 2;
+
+/**
+ * Runs one client call with its output routed (see cache-client-output.ts): the failures the client reports are
+ * collected instead of printed, and the call is given up at the deadline or at its second failed attempt. A call
+ * given up goes on in the background (the client takes no signal); what it prints later is kept to the debug log.
+ */
+function callClient<T>(operation: () => Promise<T>, deadlineMs: number): Promise<ClientCall<T>> {
+  return new Promise((resolve) => {
+    const failures: string[] = [];
+    let failedAttempts = 0;
+    let raced = false;
+    let done = false;
+    const finish = (call: ClientCall<T>): void => {
+      if (done) return;
+      done = true;
+      clearTimeout(timer);
+      resolve(call);
+    };
+    const timer = setTimeout(() => finish({ settled: false, failure: joined([...failures, `no answer within ${duration(deadlineMs)}`]) }), deadlineMs);
+    const listen = (line: ClientLine): boolean => {
+      if (done) return line.kind === 'debug';
+      const seen = readClientLine(line);
+      if (seen?.kind === 'failed-attempt') {
+        failedAttempts += 1;
+        if (failedAttempts >= FAILED_ATTEMPTS_BEFORE_GIVING_UP) {
+          finish({ settled: false, failure: `${seen.message} (${failedAttempts} attempts in a row)` });
+        }
+        return !done;
+      }
+      if (seen?.kind === 'failure') failures.push(seen.message);
+      if (seen?.kind === 'race') raced = true;
+      return line.kind !== 'warning' && line.kind !== 'error';
+    };
+    withClientOutput(listen, operation).then(
+      (value) => finish({ settled: true, value, failure: failures.length > 0 ? joined(failures) : undefined, raced }),
+      (error: unknown) => finish({ settled: true, failure: joined([...failures, messageOf(error)]) }),
+    );
+  });
+}
+
+type ClientEvent = { kind: 'failed-attempt' | 'failure'; message: string } | { kind: 'race' };
+
+/**
+ * What one line of the client's output says, in @actions/cache 6's words: a failed attempt it is about to retry;
+ * a failure it gave up on (its warnings and errors, and a failed reservation request, which it logs only at debug
+ * level before reporting "another job may be creating this cache" at info level); or a reservation the service
+ * refused ({ok: false}: the entry exists, or another job is creating it), which is not a failure of the service.
+ */
+function readClientLine(line: ClientLine): ClientEvent | undefined {
+  const text = firstLine(line.text);
+  if (line.kind === 'warning' || line.kind === 'error') {
+    if (text.startsWith('Cache reservation failed: ')) return { kind: 'race' };
+    return { kind: 'failure', message: text.replace(/^Failed to (?:restore|save): /, '') };
+  }
+  if (line.kind === 'info') {
+    const attempt = /^Attempt \d+ of \d+ failed with error: (.*)\. Retrying request in \d+ ms\.\.\.$/.exec(text);
+    return attempt ? { kind: 'failed-attempt', message: attempt[1] } : undefined;
+  }
+  if (line.kind === 'debug') {
+    const reservation = /^Failed to reserve cache: (?:Error: )?(.*)$/.exec(text);
+    if (!reservation) return undefined;
+    const refusedByService = !reservation[1].startsWith('Failed to CreateCacheEntry') && !reservation[1].includes(actionsCache.CACHE_WRITE_DENIED_PREFIX);
+    return refusedByService ? { kind: 'race' } : { kind: 'failure', message: reservation[1] };
+  }
+  return undefined;
+}
+
+/** The client appends multi-line hints (e.g. about self-hosted runners) to some errors; the first line names it. */
+function firstLine(text: string): string {
+  return text.split(/\r?\n/, 1)[0];
+}
+
+function duration(ms: number): string {
+  return ms < 1000 ? `${ms} ms` : `${Math.round(ms / 1000)} s`;
+}
+
+function joined(messages: readonly string[]): string {
+  return [...new Set(messages)].join('; ');
 }
 
 function checkKey(key: DatasetKey): void {

@@ -71,7 +71,13 @@ export async function writeJobSummary(report: RunReport, options: JobSummaryOpti
     summary.addHeading('Datasets', 3);
     summary.addList(
       report.datasets.map(
-        (d) => `<code>${escapeHtml(d.file)}</code> — ${formatBytes(d.bytes)}, ${d.source === 'store' ? 'restored from the cache' : 'downloaded'}`,
+        (d) =>
+          `<code>${escapeHtml(d.file)}</code> — ${formatBytes(d.bytes)}, ` +
+          (d.source === 'store'
+            ? 'restored from the cache'
+            : d.storeFailure === undefined
+              ? 'downloaded'
+              : `downloaded: ⚠️ the cache failed (${escapeHtml(sanitize(d.storeFailure))})`),
       ),
     );
   }

@@ -2,7 +2,7 @@ import { mkdir, stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { PipelineError, classifyError, errorMessage, numeraiErrorKind } from './errors.js';
 import { LockTimeoutError, describeHolder, lockName, type Locks } from './locks.js';
-import type { DatasetKey, DatasetStore, NumeraiPort, Reporter } from './ports.js';
+import type { DatasetKey, DatasetStore, NumeraiPort, Reporter, StoreFailure } from './ports.js';
 import type { DatasetUse } from './report.js';
 
 export const FEATURES_FILE = 'features.json';
@@ -58,13 +58,15 @@ async function obtainUnlocked<T>(run: DataContext, key: DatasetKey, read: (path:
   const { store, reporter } = ports;
   const name = `${key.version}/${key.file}`;
   const path = store.pathFor(key);
-  let source: DatasetUse['source'] = (await restoreQuietly(ports, key)) ? 'store' : 'download';
+  const restored = await restoreQuietly(ports, key);
+  const storeFailure = typeof restored === 'object' ? restored.failure : undefined;
+  let source: DatasetUse['source'] = restored === true ? 'store' : 'download';
   if (source === 'download') await download(ports, key, path);
   for (let attempt = 1; ; attempt++) {
     try {
       const value = await read(path);
       if (source === 'download') await saveQuietly(ports, key);
-      run.datasets.push({ file: name, source, bytes: (await stat(path)).size });
+      run.datasets.push({ file: name, source, bytes: (await stat(path)).size, ...(storeFailure === undefined ? {} : { storeFailure }) });
       return value;
     } catch (error) {
       if (classifyError(error, 'InternalError', ports.numerai) !== 'DataError') throw error;
@@ -112,13 +114,13 @@ async function servedVersions(key: DatasetKey, numerai: NumeraiPort): Promise<st
   }
 }
 
-/** A store that fails to restore is a miss, not a failed run. */
-async function restoreQuietly(ports: DataPorts, key: DatasetKey): Promise<boolean> {
+/** A store that fails to restore means a download (and a note in the report), not a failed run. */
+async function restoreQuietly(ports: DataPorts, key: DatasetKey): Promise<boolean | StoreFailure> {
   try {
     return await ports.store.restore(key);
   } catch (error) {
     ports.reporter.log('warning', `dataset store: could not restore ${key.version}/${key.file}: ${errorMessage(error)}`);
-    return false;
+    return { failure: errorMessage(error) };
   }
 }
 

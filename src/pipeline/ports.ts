@@ -60,15 +60,21 @@ export interface DatasetKey {
   file: string;
 }
 
+/** A store that could not be read (its service failed, or was not asked after failing): not the same as a miss. */
+export interface StoreFailure {
+  failure: string;
+}
+
 /**
  * Where dataset files live between runs: a local folder for the CLI, the Actions cache for the action.
- * `restore` puts the file at `path` and returns true on a hit; `save` stores the file that is at `path`.
- * Adapters turn their own service failures into a false/warning, never into a failed run.
+ * `restore` puts the file at `path` and returns true on a hit, false on a miss, and a StoreFailure when the store
+ * itself failed; `save` stores the file that is at `path`. Adapters turn their own service failures into a
+ * StoreFailure or a warning, never into a failed run.
  */
 export interface DatasetStore {
   /** The local path at which the file of this key is read and written. */
   pathFor(key: DatasetKey): string;
-  restore(key: DatasetKey): Promise<boolean>;
+  restore(key: DatasetKey): Promise<boolean | StoreFailure>;
   save(key: DatasetKey): Promise<void>;
   /** Forget a stored copy that turned out to be corrupt, so it is downloaded again. */
   discard(key: DatasetKey): Promise<void>;

@@ -4,7 +4,7 @@
  * REPORT_SCHEMA_VERSION on any incompatible change (adding an optional field is compatible).
  */
 
-export const REPORT_SCHEMA_VERSION = 1;
+export const REPORT_SCHEMA_VERSION = 2;
 
 export type ModelStatus = 'submitted' | 'skipped' | 'failed' | 'dry-run';
 
@@ -76,6 +76,11 @@ export interface DatasetUse {
   file: string;
   source: 'store' | 'download';
   bytes: number;
+  /**
+   * Set when the store (the Actions cache in the action) could not be read for this file, so it was downloaded:
+   * what failed. Absent on a hit and on a plain miss.
+   */
+  storeFailure?: string;
 }
 
 export interface RunReport {

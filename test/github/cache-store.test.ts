@@ -133,34 +133,86 @@ describe('createActionsCacheStore with the real @actions/cache client', () => {
     assert.equal(emulator.cacheEntries().some((e) => e.key.endsWith('-3100-live.parquet')), false);
   });
 
-  it('reports a miss with a warning when the cache service is down, and saving does not throw', async () => {
+  it('a restore from a service that is down is a failure, not a miss, and the store asks it nothing more this run', async () => {
     const key = { ...LIVE, round: 4000 };
     const logger = recordingLogger();
     const store = createActionsCacheStore({ dataDir: path.join(workspace, 'data'), logger });
     await emulator.down();
     try {
       const { result, output } = await quietly(() => store.restore(key));
-      assert.equal(result, false);
-      assert.match(output, /::warning::Failed to restore: .*ECONNREFUSED/, output);
-
-      await writeDataset(key, Buffer.from('downloaded'));
-      await quietly(() => store.save(key));
-      assert.match(logger.at('warning').join('\n'), /Could not save v5\.2\/live\.parquet for round 4000/);
+      assert.deepEqual(result, { failure: 'Failed to GetCacheEntryDownloadURL: Unable to make request: ECONNREFUSED' });
+      assert.doesNotMatch(output, /::(warning|error)::/, 'the client\'s own warning is routed to the store, not printed');
+      assert.equal(logger.at('warning').length, 1);
+      assert.match(logger.at('warning')[0], /^The Actions cache failed restoring v5\.2\/live\.parquet for round 4000 \(key [^)]+\): .*ECONNREFUSED\. Not using the cache for the rest of this run/);
     } finally {
       await emulator.up();
     }
+    // The service is back, but this run no longer calls it: each failed call would cost the client's retries.
+    const requests = emulator.requests.length;
+    const again = await quietly(() => store.restore({ ...key, file: 'features.json' }));
+    assert.match((again.result as { failure: string }).failure, /failed earlier in this run .*ECONNREFUSED/);
+    await writeDataset(key, Buffer.from('downloaded'));
+    await quietly(() => store.save(key));
+    assert.equal(emulator.requests.length, requests, 'no request after the first failure');
+    assert.equal(logger.at('warning').length, 1, logger.at('warning').join('\n'));
+    assert.match(logger.at('info').join('\n'), /Not saving v5\.2\/live\.parquet for round 4000 to the Actions cache: it failed earlier in this run/);
+    // The next run (a new store) tries the service again.
+    const next = await quietly(() => createActionsCacheStore({ dataDir: path.join(workspace, 'data'), logger: recordingLogger() }).restore({ ...key, round: 4001 }));
+    assert.equal(next.result, false);
   });
 
-  it('reports a miss when the service rate-limits or resets the connection', async () => {
-    const store = createActionsCacheStore({ dataDir: path.join(workspace, 'data'), logger: recordingLogger() });
+  it('a rate-limited or reset restore is a failure naming what happened', async () => {
     emulator.fault('CacheService/GetCacheEntryDownloadURL', { kind: 'rate-limit', times: 1 });
     emulator.fault('CacheService/GetCacheEntryDownloadURL', { kind: 'reset', times: 1 });
-    const limited = await quietly(() => store.restore(LIVE));
-    assert.equal(limited.result, false);
-    assert.match(limited.output, /::warning::.*Rate limited/);
-    const reset = await quietly(() => store.restore(LIVE));
-    assert.equal(reset.result, false);
-    assert.match(reset.output, /::warning::.*ECONNRESET/);
+    const limitedLogger = recordingLogger();
+    const limited = await quietly(() => createActionsCacheStore({ dataDir: path.join(workspace, 'data'), logger: limitedLogger }).restore(LIVE));
+    assert.match((limited.result as { failure: string }).failure, /rate limit will reset in 1 seconds; .*\(429\) Too Many Requests/);
+    assert.equal(limitedLogger.at('warning').length, 1);
+    const reset = await quietly(() => createActionsCacheStore({ dataDir: path.join(workspace, 'data'), logger: recordingLogger() }).restore(LIVE));
+    assert.match((reset.result as { failure: string }).failure, /ECONNRESET/);
+    assert.doesNotMatch(limited.output + reset.output, /::(warning|error)::/);
+  });
+
+  it('a save that fails warns once, in the store\'s words (the client\'s warning is not printed beside it)', async () => {
+    const key = { ...LIVE, round: 4100 };
+    await writeDataset(key, randomBytes(1000));
+    emulator.fault('blob.put', { kind: 'status', status: 403, message: 'signature expired' });
+    const logger = recordingLogger();
+    const { output } = await quietly(() => createActionsCacheStore({ dataDir: path.join(workspace, 'data'), logger }).save(key));
+    assert.doesNotMatch(output, /::(warning|error)::/, output);
+    assert.equal(logger.at('warning').length, 1, logger.at('warning').join('\n'));
+    assert.match(logger.at('warning')[0], /^The Actions cache failed saving v5\.2\/live\.parquet for round 4100 .*: uploadCacheArchiveSDK: .*signature expired/);
+    assert.equal(emulator.cacheEntries().some((e) => e.key.endsWith('-4100-live.parquet') && e.finalized), false);
+  });
+
+  it('a write the service denies stops the saves of the run, not the restores', async () => {
+    const key = { ...LIVE, round: 4300 };
+    await writeDataset(key, Buffer.from('x'));
+    emulator.fault('CacheService/CreateCacheEntry', { kind: 'ok-false', message: 'cache write denied: the token of this run is read-only', times: 1 });
+    const logger = recordingLogger();
+    const store = createActionsCacheStore({ dataDir: path.join(workspace, 'data'), logger });
+    const { output } = await quietly(() => store.save(key));
+    assert.doesNotMatch(output, /::(warning|error)::/, output);
+    assert.equal(logger.at('warning').length, 1);
+    assert.match(logger.at('warning')[0], /^The Actions cache refused saving v5\.2\/live\.parquet for round 4300 .*cache write denied: the token of this run is read-only/);
+    const creates = emulator.requestsTo('CacheService/CreateCacheEntry').length;
+    await quietly(() => store.save({ ...key, file: 'features.json' }));
+    assert.equal(emulator.requestsTo('CacheService/CreateCacheEntry').length, creates, 'no second save');
+    assert.equal((await quietly(() => store.restore({ ...key, round: 4301 }))).result, false, 'restores still ask the service');
+  });
+
+  it('one failed attempt that the client\'s retry recovers from is no failure', async () => {
+    const key = { ...LIVE, round: 4200 };
+    const content = randomBytes(1000);
+    await writeDataset(key, content);
+    await quietly(() => createActionsCacheStore({ dataDir: path.join(workspace, 'data'), logger: recordingLogger() }).save(key));
+    await rm(path.join(workspace, 'data'), { recursive: true });
+    emulator.fault('CacheService/GetCacheEntryDownloadURL', { kind: 'status', status: 503, times: 1 });
+    const logger = recordingLogger();
+    const { result } = await quietly(() => createActionsCacheStore({ dataDir: path.join(workspace, 'data'), logger }).restore(key));
+    assert.equal(result, true);
+    assert.deepEqual(logger.at('warning'), []);
+    assert.deepEqual(await readFile(datasetPath(path.join(workspace, 'data'), key)), content);
   });
 
   it('warns once and makes no request when the runner offers no cache service', async () => {
@@ -230,10 +282,10 @@ describe('createActionsCacheStore gives up at its deadline', () => {
     const logger = recordingLogger();
     const started = Date.now();
     const { result } = await quietly(() => store(logger).restore({ ...LIVE, round: 7000 }));
-    assert.equal(result, false);
+    assert.deepEqual(result, { failure: `no answer within ${DEADLINE_MS} ms` });
     assert.equal(proxy.served.at(-1)?.route, 'CacheService/GetCacheEntryDownloadURL');
     assert.ok(Date.now() - started < DEADLINE_MS + 2_000, `took ${Date.now() - started} ms`);
-    assert.match(logger.at('warning').join('\n'), /Restoring v5\.2\/live\.parquet for round 7000 from the Actions cache .* did not finish within .*downloading it instead/);
+    assert.match(logger.at('warning').join('\n'), /The Actions cache failed restoring v5\.2\/live\.parquet for round 7000 .*: no answer within 300 ms\. Not using the cache/);
   });
 
   it('a save whose reservation answer is cut off mid-body gives up with a warning, at the deadline', async () => {
@@ -245,7 +297,7 @@ describe('createActionsCacheStore gives up at its deadline', () => {
     await quietly(() => store(logger).save(key));
     assert.equal(proxy.served.at(-1)?.route, 'CacheService/CreateCacheEntry');
     assert.ok(Date.now() - started < DEADLINE_MS + 5_000, `took ${Date.now() - started} ms`);
-    assert.match(logger.at('warning').join('\n'), /Saving v5\.2\/live\.parquet for round 7001 to the Actions cache .* did not finish within .*next run downloads it again/);
+    assert.match(logger.at('warning').join('\n'), /The Actions cache failed saving v5\.2\/live\.parquet for round 7001 .*: no answer within 300 ms\. Not using the cache/);
     assert.equal(emulator.cacheEntries().some((entry) => entry.key.endsWith('-7001-live.parquet') && entry.finalized), false);
   });
 
@@ -256,12 +308,14 @@ describe('createActionsCacheStore gives up at its deadline', () => {
       saveCache: () => new Promise(() => {}),
     };
     const key = { ...LIVE, round: 7003 };
-    await writeDataset(key, Buffer.from('x'));
     const logger = recordingLogger();
     const hung = createActionsCacheStore({ dataDir: path.join(workspace, 'data'), logger, cache: never, restoreDeadlineMs: 50, saveDeadlineMs: 50 });
-    await hung.save(key);
-    assert.equal(await hung.restore(key), false);
+    assert.deepEqual(await hung.restore(key), { failure: 'no answer within 50 ms' });
+    await writeDataset(key, Buffer.from('x'));
+    const saving = createActionsCacheStore({ dataDir: path.join(workspace, 'data'), logger, cache: never, restoreDeadlineMs: 50, saveDeadlineMs: 50 });
+    await saving.save(key);
     assert.equal(logger.at('warning').length, 2);
+    assert.match(logger.at('warning')[1], /failed saving .*no answer within 50 ms/);
   });
 
   it('a restore cut off at the deadline leaves nothing at the dataset path', async () => {
@@ -279,7 +333,7 @@ describe('createActionsCacheStore gives up at its deadline', () => {
     };
     const logger = recordingLogger();
     const restored = await createActionsCacheStore({ dataDir: path.join(workspace, 'data'), logger, cache: stalling, restoreDeadlineMs: 50 }).restore(key);
-    assert.equal(restored, false);
+    assert.deepEqual(restored, { failure: 'no answer within 50 ms' });
     await assert.rejects(readFile(file), { code: 'ENOENT' });
     assert.equal(logger.at('warning').length, 1);
   });

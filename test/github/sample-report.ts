@@ -38,7 +38,7 @@ export function sampleReport(overrides: Partial<RunReport> = {}, models?: ModelR
   const totals = { submitted: 0, skipped: 0, failed: 0, 'dry-run': 0 };
   for (const m of list) totals[m.status] += 1;
   return {
-    schemaVersion: 1,
+    schemaVersion: 2,
     tournament: 8,
     round: 1234,
     late: false,

@@ -73,6 +73,21 @@ describe('writeJobSummary', () => {
     assert.match(html, /artifact <code>numerai-submissions-555-1<\/code> \(listed under <a href="[^"]+#artifacts">Artifacts<\/a>/);
   });
 
+  it('tells a dataset downloaded because the cache failed from one that was not in the cache', async () => {
+    await writeJobSummary(
+      sampleReport({
+        datasets: [
+          { file: 'v5.2/features.json', source: 'download', bytes: 2048, storeFailure: 'Failed request: (500) Internal Server Error <x>' },
+          { file: 'v5.2/live.parquet', source: 'download', bytes: 4096 },
+        ],
+      }),
+      { logger: recordingLogger() },
+    );
+    const html = await readFile(summaryFile, 'utf8');
+    assert.match(html, /<code>v5\.2\/features\.json<\/code> — 2\.0 KiB, downloaded: ⚠️ the cache failed \(Failed request: \(500\) Internal Server Error &lt;x&gt;\)/);
+    assert.match(html, /<code>v5\.2\/live\.parquet<\/code> — 4\.0 KiB, downloaded</);
+  });
+
   it('reports a run that stopped before the models, with its issue', async () => {
     await writeJobSummary(sampleReport({ error: { errorClass: 'AccountError', stage: 'plan', message: 'unknown model <x>' } }, []), {
       logger: recordingLogger(),

@@ -15,8 +15,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe } from 'node:test';
+import * as actionsCache from '@actions/cache';
 import { uploadRunArtifacts } from '../../src/github/artifacts.js';
-import { createActionsCacheStore } from '../../src/github/cache-store.js';
+import { createActionsCacheStore, type CacheClient } from '../../src/github/cache-store.js';
 import { syncFailureIssues } from '../../src/github/failure-issues.js';
 import { createGitHubClient } from '../../src/github/rest-client.js';
 import { withDeadline } from '../../src/github/deadline.js';
@@ -150,6 +151,66 @@ describe('GitHub fault matrix', { concurrency: false }, () => {
     }
   }
 
+  // The whole cache service down: every Twirp call answers 500 (the client retries each 5 times over ~30 s, so
+  // five cache operations used to cost a run about 150 s). One warning, one cache call, then no more of them.
+  scenario(
+    {
+      matrix: 'github-faults',
+      step: 'cache service (every call)',
+      fault: '500 on every call',
+      expected: 'one warning naming the failure, no further cache call in the run; data downloaded, reported as a failed cache; submissions unchanged',
+      boundMs: BOUND_MS,
+    },
+    () => cacheDownCell(),
+  );
+
+  async function cacheDownCell(): Promise<string> {
+    resetSandbox(sandbox);
+    const results = await ActionsResultsEmulator.start({ repository: `${OWNER}/${REPO}`, runId: '4242', runAttempt: '1' });
+    openServers.add(results);
+    for (const method of ['GetCacheEntryDownloadURL', 'CreateCacheEntry', 'FinalizeCacheEntryUpload']) {
+      results.fault(`CacheService/${method}`, { kind: 'status', status: 500 });
+    }
+    const ws = workspace();
+    const runnerTemp = mkdtempSync(join(tmpdir(), 'autopilot-runner-temp-'));
+    runnerTemps.push(runnerTemp);
+    const restoreEnv = setEnv(results.runnerEnv({ workspace: ws.root, runnerTemp }));
+    const logger = recordingLogger();
+    // The real client, with its calls counted.
+    const calls = { restore: 0, save: 0 };
+    const counted: CacheClient = {
+      isFeatureAvailable: () => actionsCache.isFeatureAvailable(),
+      restoreCache: (...args) => (calls.restore++, actionsCache.restoreCache(...args)),
+      saveCache: (...args) => (calls.save++, actionsCache.saveCache(...args)),
+    };
+    try {
+      const store = createActionsCacheStore({ dataDir: ws.dataDir, logger, cache: counted, restoreDeadlineMs: CACHE_DEADLINE_MS * 10, saveDeadlineMs: CACHE_DEADLINE_MS * 10 });
+      const { result: run, output } = await captureStdout(() => runRound(sandbox, ws, { store, reporter: logger }));
+      assert.deepEqual(statuses(run.report), { rel_alpha: 'submitted', rel_beta: 'submitted', rel_gamma: 'submitted' }, run.log);
+      assertNoDuplicates(sandbox, run.report);
+      assertDataFolderClean(ws, reference);
+
+      assert.deepEqual(calls, { restore: 1, save: 0 }, 'after the first failed call the store calls the cache no more');
+      const routes = new Set(results.requests.map((request) => request.route));
+      assert.deepEqual([...routes], ['CacheService/GetCacheEntryDownloadURL'], 'only the first lookup reached the service');
+      const warnings = logger.at('warning');
+      assert.equal(warnings.length, 1, `one warning, not ${warnings.length}:\n${warnings.join('\n')}`);
+      assert.match(warnings[0], /^The Actions cache failed restoring v5\.2\/features\.json for round 1190 .*\(500\) Internal Server Error.*Not using the cache for the rest of this run/);
+      assert.doesNotMatch(output, /^::(warning|error)/m, 'the cache client printed a warning of its own');
+
+      const uses = Object.fromEntries(run.report.datasets.map((use) => [use.file, use]));
+      assert.equal(uses['v5.2/features.json'].source, 'download');
+      assert.match(uses['v5.2/features.json'].storeFailure ?? '', /\(500\)/, 'the report says the restore failed, not that it missed');
+      assert.match(uses['v5.2/live.parquet'].storeFailure ?? '', /failed earlier in this run/);
+      return `${describeOutcome(run.report)}; ${calls.restore} cache call, ${results.requests.length} request(s) to the service by the end of the run; 1 warning: "${warnings[0].slice(0, 120)}"`;
+    } finally {
+      restoreEnv();
+      removeWorkspace(ws);
+      await results.close();
+      openServers.delete(results);
+    }
+  }
+
   async function cell(step: Step, spec: FaultSpec): Promise<string> {
     resetSandbox(sandbox);
     const results = await ActionsResultsEmulator.start({ repository: `${OWNER}/${REPO}`, runId: '4242', runAttempt: '1' });
@@ -247,7 +308,7 @@ describe('GitHub fault matrix', { concurrency: false }, () => {
       assertNoCanary('the action log', stdout, run.log, rerun.result.log, logger.entries.map((entry) => entry.message).join('\n'));
       assertNoCanary('the report and CSVs', textUnder(ws.outputDir));
 
-      const sources = rerun.result.report.datasets.map((use) => `${use.file.split('/').pop()}:${use.source}`).join(', ');
+      const sources = rerun.result.report.datasets.map((use) => `${use.file.split('/').pop()}:${use.source}${use.storeFailure ? ' (cache failed)' : ''}`).join(', ');
       const warnings = logger.at('warning');
       return `${describeOutcome(run.report)}; artifact ${artifact.result ? 'uploaded' : 'warned'}; issue ${opened.length === 1 ? 'opened' : 'warned'}; fresh runner: ${sources}` +
         (warnings.length ? `; ${warnings.length} warning(s), first: "${warnings[0].slice(0, 120)}"` : '; no warning');
