@@ -20,6 +20,7 @@ export const Inputs = {
   FailOnError: 'fail-on-error',
   ApiUrl: 'api-url',
   Threads: 'threads',
+  KeepScheduleAlive: 'keep-schedule-alive',
 } as const;
 export type InputName = (typeof Inputs)[keyof typeof Inputs];
 
@@ -48,6 +49,7 @@ export const RunnerEnv = {
   ApiUrl: 'GITHUB_API_URL',
   Workflow: 'GITHUB_WORKFLOW',
   WorkflowRef: 'GITHUB_WORKFLOW_REF',
+  EventPath: 'GITHUB_EVENT_PATH',
   Job: 'GITHUB_JOB',
   Sha: 'GITHUB_SHA',
   RetentionDays: 'GITHUB_RETENTION_DAYS',
@@ -67,6 +69,7 @@ export const InputDefaults = {
   [Inputs.FailOnError]: 'true',
   [Inputs.ApiUrl]: 'https://api-tournament.numer.ai',
   [Inputs.Threads]: 'auto',
+  [Inputs.KeepScheduleAlive]: 'false',
 } as const satisfies Partial<Record<InputName, string>>;
 
 /** Folder under RUNNER_TEMP for CSVs and the report when `output-dir` is not given. */

@@ -21,6 +21,8 @@ export interface ActionSettings {
   githubToken: string;
   uploadArtifacts: boolean;
   failOnError: boolean;
+  /** Re-enable this run's workflow on every run, so GitHub does not switch its schedule off (needs actions: write). */
+  keepScheduleAlive: boolean;
   runner: RunnerContext;
 }
 
@@ -37,6 +39,8 @@ export interface RunnerContext {
   workflow: string;
   /** GITHUB_WORKFLOW_REF, e.g. "o/r/.github/workflows/submit.yml@refs/heads/main"; '' outside a runner. */
   workflowRef: string;
+  /** GITHUB_EVENT_PATH: the file holding the event payload; '' outside a runner. */
+  eventPath: string;
   /** Link to this run (and attempt), for issues and summaries; '' when the run is not known. */
   runUrl: string;
 }
@@ -119,6 +123,7 @@ function readRemainingInputs(source: InputSource, secrets: { publicId: string; s
     githubToken,
     uploadArtifacts: bool(Inputs.UploadArtifacts),
     failOnError: bool(Inputs.FailOnError),
+    keepScheduleAlive: bool(Inputs.KeepScheduleAlive),
     runner,
   };
 }
@@ -141,6 +146,7 @@ export function readRunnerContext(env: NodeJS.ProcessEnv): RunnerContext {
     apiUrl: (env[RunnerEnv.ApiUrl] || 'https://api.github.com').replace(/\/+$/, ''),
     workflow: env[RunnerEnv.Workflow] || '',
     workflowRef: env[RunnerEnv.WorkflowRef] || '',
+    eventPath: env[RunnerEnv.EventPath] || '',
     runUrl,
   };
 }

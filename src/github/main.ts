@@ -16,6 +16,7 @@ import { Outputs } from './constants.js';
 import { artifactSuffix, readActionSettings, type ActionSettings } from './inputs.js';
 import { createGitHubClient } from './rest-client.js';
 import { createSanitizer, type Sanitize } from './sanitize.js';
+import { checkSchedule, type ScheduleNote } from './schedule-keepalive.js';
 import { annotateFailures, writeJobSummary } from './summary.js';
 
 // Re-exported: tests and callers that knew the helper from here keep working.
@@ -37,6 +38,7 @@ export async function run(): Promise<void> {
 
     setOutputs(report, settings);
     const issues = await withDeadline('Updating the failure issues', syncIssues(report, settings, reporter, sanitize), reporter);
+    const schedule = await withDeadline('Checking the schedule', checkRepositorySchedule(settings, reporter, sanitize), reporter);
     const { runId, runAttempt, runUrl } = settings.runner;
     const artifact = settings.uploadArtifacts
       ? await withDeadline(
@@ -46,7 +48,7 @@ export async function run(): Promise<void> {
         )
       : null;
     annotateFailures(report, { sanitize });
-    await writeJobSummary(report, { logger: reporter, issues: issues?.links, runIssue: issues?.runIssue, artifact, runUrl: runUrl || undefined, sanitize });
+    await writeJobSummary(report, { logger: reporter, issues: issues?.links, runIssue: issues?.runIssue, artifact, runUrl: runUrl || undefined, schedule: schedule ?? undefined, sanitize });
     finish(report, settings, sanitize);
   } catch (error) {
     core.setFailed(sanitize(error instanceof Error ? error.message : String(error)));
@@ -77,6 +79,13 @@ async function syncIssues(report: RunReport, settings: ActionSettings, reporter:
     secrets: [settings.pipeline.secretKey, settings.pipeline.publicId, settings.githubToken],
     run: { url: runUrl, workflowName: workflow || undefined, workflowRef: workflowRef || undefined },
   });
+}
+
+/** keep-schedule-alive, or else the warning that GitHub will switch a quiet public repository's schedule off. */
+function checkRepositorySchedule(settings: ActionSettings, reporter: Reporter, sanitize: Sanitize): Promise<ScheduleNote> {
+  const { repository, apiUrl, workflowRef, eventPath } = settings.runner;
+  const client = repository && settings.githubToken ? createGitHubClient({ token: settings.githubToken, baseUrl: apiUrl, logger: reporter, sanitize }) : null;
+  return checkSchedule({ keepAlive: settings.keepScheduleAlive, client, repository, workflowRef, eventPath, logger: reporter });
 }
 
 /** fail-on-error decides whether failures fail the step; either way they were reported above. */

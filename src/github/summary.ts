@@ -8,6 +8,7 @@ import { TOURNAMENTS, type Reporter } from '../pipeline/ports.js';
 import type { ModelReport, ModelStatus, RunReport } from '../pipeline/report.js';
 import type { IssueLink } from './failure-issues.js';
 import { truncate, type Sanitize } from './sanitize.js';
+import { switchOffWarning, type ScheduleNote } from './schedule-keepalive.js';
 
 export interface JobSummaryOptions {
   logger: Pick<Reporter, 'log'>;
@@ -19,7 +20,28 @@ export interface JobSummaryOptions {
   artifact?: { name: string } | null;
   /** Link to this run; the artifact is listed on its page. */
   runUrl?: string;
+  /** keep-schedule-alive's outcome, and the date GitHub will switch a quiet public repository's schedule off. */
+  schedule?: ScheduleNote;
   sanitize?: Sanitize;
+}
+
+/** The schedule's lines of the summary (HTML): what keep-schedule-alive did, and the switch-off date. */
+function scheduleLines(note: ScheduleNote, sanitize: Sanitize): string[] {
+  const lines: string[] = [];
+  const keepalive = note.keepalive;
+  if (keepalive?.kind === 'enabled') {
+    lines.push(`🔁 <b>Schedule kept alive:</b> re-enabled the workflow <code>${escapeHtml(keepalive.workflow)}</code>.`);
+  } else if (keepalive?.kind === 'refused') {
+    lines.push(
+      `⚠️ <b>keep-schedule-alive:</b> GitHub refused to re-enable <code>${escapeHtml(keepalive.workflow)}</code> ` +
+        `(${keepalive.status} ${escapeHtml(sanitize(keepalive.message))})` +
+        (keepalive.status === 403 ? '. The job needs <code>permissions: actions: write</code>.' : '.'),
+    );
+  } else if (keepalive?.kind === 'failed') {
+    lines.push(`⚠️ <b>keep-schedule-alive:</b> the workflow was not re-enabled: ${escapeHtml(sanitize(keepalive.message))}.`);
+  }
+  if (note.switchOff) lines.push(`⚠️ <b>Schedule:</b> ${escapeHtml(switchOffWarning(note.switchOff))}`);
+  return lines;
 }
 
 /** GitHub shows at most 10 error annotations per step; the last one is kept for "and N more". */
@@ -81,6 +103,7 @@ export async function writeJobSummary(report: RunReport, options: JobSummaryOpti
       ),
     );
   }
+  for (const line of scheduleLines(options.schedule ?? {}, sanitize)) summary.addRaw(`<p>${line}</p>`, true);
   if (options.artifact) {
     const where = options.runUrl ? ` (listed under <a href="${escapeAttribute(`${options.runUrl}#artifacts`)}">Artifacts</a> on the run page)` : '';
     summary.addRaw(

@@ -78,6 +78,7 @@ async function runAction(inputs: Record<string, string> = {}): Promise<ActionRun
     GITHUB_API_URL: github.apiUrl,
     GITHUB_REPOSITORY: `${github.owner}/${github.repo}`,
     GITHUB_WORKFLOW: 'Submit predictions',
+    GITHUB_WORKFLOW_REF: 'octo/numerai-models/.github/workflows/submit.yml@refs/heads/main',
     GITHUB_JOB: 'submit',
     GITHUB_EVENT_NAME: 'schedule',
     GITHUB_SHA: '0123456789abcdef0123456789abcdef01234567',
@@ -101,6 +102,7 @@ async function runAction(inputs: Record<string, string> = {}): Promise<ActionRun
     'INPUT_UPLOAD-ARTIFACTS': 'true',
     'INPUT_FAIL-ON-ERROR': 'true',
     'INPUT_API-URL': sandbox.url,
+    'INPUT_KEEP-SCHEDULE-ALIVE': 'false',
   };
   for (const [name, value] of Object.entries(inputs)) env[`INPUT_${name.toUpperCase()}`] = value;
   const result = await runBundle({ actionDir: dirs.action, cwd: dirs.workspace, env });
@@ -144,7 +146,7 @@ describe('the committed action on a runner', { concurrency: false }, () => {
     });
     await sandbox.ready();
     results = await ActionsResultsEmulator.start({ repository: 'octo/numerai-models', runId: '4242', runAttempt: '1' });
-    github = await GitHubRestEmulator.start({ owner: 'octo', repo: 'numerai-models' });
+    github = await GitHubRestEmulator.start({ owner: 'octo', repo: 'numerai-models', workflows: { 'submit.yml': { dispatch: {}, state: 'disabled_inactivity' } } });
     // The action as `uses:` gets it: the committed action/ folder alone, no node_modules of the repository.
     copyTree(path.join(ROOT, 'action'), runnerDirs().action);
     freshRunner();
@@ -184,9 +186,13 @@ describe('the committed action on a runner', { concurrency: false }, () => {
 
   it('second run in the round: skips every model and downloads nothing', async () => {
     const before = { downloads: downloads(), uploads: uploads(), restores: results.requestsTo('CacheService/GetCacheEntryDownloadURL').length };
-    const run = await runAction();
+    const run = await runAction({ 'keep-schedule-alive': 'true' });
     assert.equal(run.code, 0, explain(run));
     assert.equal(results.requestsTo('CacheService/GetCacheEntryDownloadURL').length, before.restores, 'nothing pending, so not even the cache is asked');
+    // keep-schedule-alive: the run re-enabled its own workflow.
+    assert.deepEqual(github.requestsTo('actions.enableWorkflow').map((r) => `${r.method} ${r.url} ${r.status}`), ['PUT /repos/octo/numerai-models/actions/workflows/submit.yml/enable 204']);
+    assert.equal(github.workflowState('submit.yml'), 'active');
+    assert.match(run.summary, /Schedule kept alive:<\/b> re-enabled the workflow <code>submit\.yml<\/code>/);
     assert.deepEqual(list(run, 'skipped').sort(), MODELS);
     assert.deepEqual(list(run, 'submitted'), []);
     assert.equal(downloads(), before.downloads, 'no dataset download');

@@ -2,16 +2,26 @@
  * An in-process emulator of the GitHub REST endpoints the failure-issue manager uses: issues (list with
  * labels/state/pagination and Link headers, create, get, update), issue comments, and labels; and the workflow
  * dispatch endpoint the webhook relay calls (204, or 200 with run details; 404 for an unknown workflow; 422 for an
- * unknown ref, a workflow without `workflow_dispatch`, or inputs the workflow does not declare). It honours the
- * Authorization header — a read-only token gets GitHub's 403 "Resource not accessible by integration" on every
- * write — records every request, and serves injected faults (5xx, 403, secondary rate limits with Retry-After,
+ * unknown ref, a workflow without `workflow_dispatch`, or inputs the workflow does not declare); re-enabling a
+ * workflow (`PUT …/actions/workflows/{id}/enable`: 204, 404 for an unknown one); and the repository itself
+ * (`GET /repos/{owner}/{repo}`: visibility, last push). It honours the Authorization header and the token's
+ * permissions — a token without write access to issues (or to actions) gets GitHub's 403 "Resource not accessible
+ * by integration" on such a write — records every request, and serves injected faults (5xx, 403, secondary rate limits with Retry-After,
  * connection resets). Limits and validation messages follow GitHub's answers.
  */
 import { randomBytes } from 'node:crypto';
 import type http from 'node:http';
 import { Emulator, parseJson, readBody, type RecordedRequest } from './http-kit.js';
 
-export type TokenMode = 'write' | 'read';
+/** 'write' and 'read' cover every scope; an object gives a job token's `permissions:` scope by scope. */
+export type TokenMode = 'write' | 'read' | TokenPermissions;
+export interface TokenPermissions {
+  issues?: 'read' | 'write';
+  actions?: 'read' | 'write';
+}
+
+/** How GitHub reports a workflow's state (`disabled_inactivity`: switched off after 60 quiet days). */
+export type WorkflowState = 'active' | 'disabled_inactivity' | 'disabled_manually' | 'disabled_fork';
 
 export interface GitHubRestOptions {
   owner?: string;
@@ -22,6 +32,8 @@ export interface GitHubRestOptions {
   workflows?: Record<string, WorkflowSpec>;
   /** The repository's branches and tags, for a dispatch's `ref` (default: main). */
   refs?: string[];
+  /** What `GET /repos/{owner}/{repo}` says (default: public, last push on 2026-11-20). */
+  repository?: { visibility?: 'public' | 'private'; pushedAt?: string };
 }
 
 /** One `on.workflow_dispatch.inputs` entry, as a workflow file declares it. */
@@ -36,6 +48,8 @@ export interface WorkflowInputSpec {
 export interface WorkflowSpec {
   id?: number;
   dispatch: { inputs?: Record<string, WorkflowInputSpec> } | null;
+  /** Default 'active'. */
+  state?: WorkflowState;
 }
 
 /** A workflow_dispatch event the emulator accepted, as the started run would see it. */
@@ -82,6 +96,8 @@ export interface Comment {
 
 export const WRITE_TOKEN = 'ghs_emulatorWriteToken0000000000000000';
 export const READ_TOKEN = 'ghs_emulatorReadOnlyToken000000000000';
+/** The job token of the shipped workflows (`permissions: contents: read, issues: write`): no `actions: write`. */
+export const ISSUES_WRITE_TOKEN = 'ghs_emulatorIssuesWriteToken00000000';
 
 const DISPATCH_DOCS = 'https://docs.github.com/rest/actions/workflows#create-a-workflow-dispatch-event';
 
@@ -109,6 +125,7 @@ export class GitHubRestEmulator extends Emulator {
   private readonly workflows: Map<string, WorkflowSpec & { id: number }>;
   private readonly refs: string[];
   private readonly dispatchList: Dispatch[] = [];
+  private readonly repository: { visibility: 'public' | 'private'; pushedAt: string };
   private nextId = 1000;
   private clock = Date.UTC(2026, 10, 28, 13, 0, 0);
 
@@ -116,9 +133,10 @@ export class GitHubRestEmulator extends Emulator {
     super();
     this.owner = options.owner ?? 'octo';
     this.repo = options.repo ?? 'numerai-models';
-    this.tokens = options.tokens ?? { [WRITE_TOKEN]: 'write', [READ_TOKEN]: 'read' };
+    this.tokens = options.tokens ?? { [WRITE_TOKEN]: 'write', [READ_TOKEN]: 'read', [ISSUES_WRITE_TOKEN]: { issues: 'write', actions: 'read' } };
     this.workflows = new Map(Object.entries(options.workflows ?? {}).map(([file, spec], i) => [file, { ...spec, id: spec.id ?? 161_000 + i }]));
     this.refs = options.refs ?? ['main'];
+    this.repository = { visibility: options.repository?.visibility ?? 'public', pushedAt: options.repository?.pushedAt ?? '2026-11-20T09:00:00Z' };
   }
 
   static async start(options: GitHubRestOptions = {}): Promise<GitHubRestEmulator> {
@@ -147,6 +165,12 @@ export class GitHubRestEmulator extends Emulator {
 
   labels(): Label[] {
     return structuredClone(this.labelList);
+  }
+
+  /** A workflow's state (by file name), e.g. 'active' after a re-enable. */
+  workflowState(file: string): WorkflowState | undefined {
+    const spec = this.workflows.get(file);
+    return spec && (spec.state ?? 'active');
   }
 
   /** The workflow_dispatch events accepted, oldest first. */
@@ -231,9 +255,10 @@ export class GitHubRestEmulator extends Emulator {
       const mode = this.authenticate(req.headers.authorization);
       if (route.name === 'unknown') throw new HttpError(404, 'Not Found');
       if (route.owner !== this.owner || route.repo !== this.repo) throw new HttpError(404, 'Not Found');
-      if (method !== 'GET' && method !== 'HEAD' && mode !== 'write') {
+      const scope = route.name.startsWith('actions.') ? 'actions' : 'issues';
+      if (method !== 'GET' && method !== 'HEAD' && !mayWrite(mode, scope)) {
         throw new HttpError(403, 'Resource not accessible by integration', {
-          documentation_url: `https://docs.github.com/rest/issues`,
+          documentation_url: scope === 'actions' ? 'https://docs.github.com/rest/actions/workflows' : 'https://docs.github.com/rest/issues',
         });
       }
       const body = (json && typeof json === 'object' ? json : {}) as Record<string, unknown>;
@@ -254,6 +279,15 @@ export class GitHubRestEmulator extends Emulator {
     method: string,
     pathname: string,
   ): { name: string; owner?: string; repo?: string; number?: number; label?: string; workflow?: string } {
+    const repository = /^\/repos\/([^/]+)\/([^/]+)\/?$/.exec(pathname);
+    if (repository) {
+      return method === 'GET' ? { name: 'repos.get', owner: decodeURIComponent(repository[1]), repo: decodeURIComponent(repository[2]) } : { name: 'unknown' };
+    }
+    const enable = /^\/repos\/([^/]+)\/([^/]+)\/actions\/workflows\/([^/]+)\/enable\/?$/.exec(pathname);
+    if (enable) {
+      if (method !== 'PUT') return { name: 'unknown' };
+      return { name: 'actions.enableWorkflow', owner: decodeURIComponent(enable[1]), repo: decodeURIComponent(enable[2]), workflow: decodeURIComponent(enable[3]) };
+    }
     const dispatch = /^\/repos\/([^/]+)\/([^/]+)\/actions\/workflows\/([^/]+)\/dispatches\/?$/.exec(pathname);
     if (dispatch) {
       if (method !== 'POST') return { name: 'unknown' };
@@ -319,6 +353,15 @@ export class GitHubRestEmulator extends Emulator {
         return { status: 201, payload: this.createLabel(body) };
       case 'actions.createWorkflowDispatch':
         return this.createDispatch(route.workflow ?? '', body);
+      case 'actions.enableWorkflow': {
+        // The workflow's file name or numeric id; re-enabling an active workflow is a no-op, also 204.
+        const found = [...this.workflows.entries()].find(([file, spec]) => file === route.workflow || String(spec.id) === route.workflow);
+        if (!found) throw new HttpError(404, 'Not Found', { documentation_url: 'https://docs.github.com/rest/actions/workflows#enable-a-workflow' });
+        found[1].state = 'active';
+        return { status: 204, payload: undefined };
+      }
+      case 'repos.get':
+        return { status: 200, payload: this.repositoryPayload() };
       case 'issues.getLabel': {
         const label = this.findLabel(route.label ?? '');
         if (!label) throw new HttpError(404, 'Not Found');
@@ -378,6 +421,23 @@ export class GitHubRestEmulator extends Emulator {
         run_url: `${this.apiUrl}/repos/${this.owner}/${this.repo}/actions/runs/${runId}`,
         html_url: `https://github.com/${this.owner}/${this.repo}/actions/runs/${runId}`,
       },
+    };
+  }
+
+  private repositoryPayload() {
+    const { visibility, pushedAt } = this.repository;
+    return {
+      id: 707_070,
+      name: this.repo,
+      full_name: `${this.owner}/${this.repo}`,
+      owner: { login: this.owner, type: 'User' },
+      private: visibility === 'private',
+      visibility,
+      html_url: `https://github.com/${this.owner}/${this.repo}`,
+      default_branch: 'main',
+      created_at: '2026-01-15T10:00:00Z',
+      updated_at: pushedAt,
+      pushed_at: pushedAt,
     };
   }
 
@@ -527,6 +587,10 @@ export class GitHubRestEmulator extends Emulator {
     this.clock += 1000;
     return new Date(this.clock).toISOString().replace(/\.\d{3}Z$/, 'Z');
   }
+}
+
+function mayWrite(mode: TokenMode, scope: keyof TokenPermissions): boolean {
+  return mode === 'write' || (typeof mode === 'object' && mode[scope] === 'write');
 }
 
 function validation(resource: string, field: string, code: string): HttpError {

@@ -73,6 +73,22 @@ describe('writeJobSummary', () => {
     assert.match(html, /artifact <code>numerai-submissions-555-1<\/code> \(listed under <a href="[^"]+#artifacts">Artifacts<\/a>/);
   });
 
+  it('says what keep-schedule-alive did, and when GitHub will switch a quiet public repository\'s schedule off', async () => {
+    await writeJobSummary(sampleReport(), {
+      logger: recordingLogger(),
+      schedule: {
+        keepalive: { kind: 'refused', workflow: 'submit.yml', status: 403, message: 'Resource not accessible by integration' },
+        switchOff: { on: new Date('2026-12-09T18:20:00Z'), lastPush: new Date('2026-10-10T18:20:00Z'), passed: false },
+      },
+    });
+    const html = await readFile(summaryFile, 'utf8');
+    assert.match(html, /keep-schedule-alive:<\/b> GitHub refused to re-enable <code>submit\.yml<\/code> \(403 Resource not accessible by integration\)\. The job needs <code>permissions: actions: write<\/code>/);
+    assert.match(html, /<b>Schedule:<\/b> GitHub will switch this workflow's schedule off on 2026-12-09: .*last push was on 2026-10-10/);
+    await writeFile(summaryFile, '');
+    await writeJobSummary(sampleReport(), { logger: recordingLogger(), schedule: { keepalive: { kind: 'enabled', workflow: 'submit.yml' } } });
+    assert.match(await readFile(summaryFile, 'utf8'), /Schedule kept alive:<\/b> re-enabled the workflow <code>submit\.yml<\/code>/);
+  });
+
   it('tells a dataset downloaded because the cache failed from one that was not in the cache', async () => {
     await writeJobSummary(
       sampleReport({

@@ -22,11 +22,12 @@ import { syncFailureIssues } from '../../src/github/failure-issues.js';
 import { createGitHubClient } from '../../src/github/rest-client.js';
 import { withDeadline } from '../../src/github/deadline.js';
 import { createSanitizer } from '../../src/github/sanitize.js';
+import { checkSchedule } from '../../src/github/schedule-keepalive.js';
 import type { Sandbox } from '../../src/sandbox/server.js';
 import { ActionsResultsEmulator } from '../emulators/actions-results.js';
 import { captureStdout, recordingLogger } from '../emulators/capture.js';
 import { setEnv } from '../emulators/env.js';
-import { GitHubRestEmulator, WRITE_TOKEN } from '../emulators/github-rest.js';
+import { GitHubRestEmulator, ISSUES_WRITE_TOKEN, WRITE_TOKEN } from '../emulators/github-rest.js';
 import type { Fault } from '../emulators/http-kit.js';
 import { FaultProxy, type ProxyFault } from './fault-proxy.js';
 import {
@@ -208,6 +209,55 @@ describe('GitHub fault matrix', { concurrency: false }, () => {
       removeWorkspace(ws);
       await results.close();
       openServers.delete(results);
+    }
+  }
+
+  // keep-schedule-alive with the shipped workflows' job token (issues: write, no actions: write): GitHub's 403.
+  scenario(
+    {
+      matrix: 'github-faults',
+      step: 'actions API (re-enable the workflow)',
+      fault: '403 (token without actions: write)',
+      expected: 'one warning naming the permission, asked once; the run and its submissions unchanged; no secret',
+      boundMs: BOUND_MS,
+    },
+    () => keepaliveRefusedCell(),
+  );
+
+  async function keepaliveRefusedCell(): Promise<string> {
+    resetSandbox(sandbox);
+    const github = await GitHubRestEmulator.start({ owner: OWNER, repo: REPO, workflows: { 'submit.yml': { dispatch: {} } } });
+    openServers.add(github);
+    const ws = workspace();
+    const logger = recordingLogger();
+    try {
+      const run = await runRound(sandbox, ws, { reporter: logger });
+      assert.deepEqual(statuses(run.report), { rel_alpha: 'submitted', rel_beta: 'submitted', rel_gamma: 'submitted' }, run.log);
+      const secrets = [CANARY_SECRET, CANARY_PUBLIC_ID, ISSUES_WRITE_TOKEN];
+      const client = createGitHubClient({ token: ISSUES_WRITE_TOKEN, baseUrl: github.apiUrl, logger, sanitize: createSanitizer(secrets), waitUnitMs: 1, paceWrites: false });
+      const note = await checkSchedule({
+        keepAlive: true,
+        client,
+        repository: { owner: OWNER, repo: REPO },
+        workflowRef: `${OWNER}/${REPO}/.github/workflows/submit.yml@refs/heads/main`,
+        eventPath: '',
+        logger,
+        // The emulator's repository was last pushed to on 2026-11-20: no switch-off warning on this day.
+        now: new Date('2026-12-01T12:00:00Z'),
+      });
+      assert.equal(note.keepalive?.kind, 'refused');
+      const puts = github.requestsTo('actions.enableWorkflow');
+      assert.deepEqual(puts.map((put) => put.status), [403], 'asked once: a 403 is not retried');
+      const warnings = logger.at('warning');
+      assert.equal(warnings.length, 1, warnings.join('\n'));
+      assert.match(warnings[0], /keep-schedule-alive: GitHub refused to re-enable submit\.yml \(403 .*`permissions: actions: write`/);
+      assertNoCanary('the warnings', warnings.join('\n'));
+      assertNoDuplicates(sandbox, run.report);
+      return `${describeOutcome(run.report)}; PUT …/workflows/submit.yml/enable answered ${puts[0].status}; 1 warning: "${warnings[0].slice(0, 120)}"`;
+    } finally {
+      removeWorkspace(ws);
+      await github.close();
+      openServers.delete(github);
     }
   }
 
