@@ -16,6 +16,13 @@ export interface Round {
   closeTime: Date | null;
 }
 
+/** One submission of a model as Numerai records it: which round it answered and when it arrived. */
+export interface SubmissionRecord {
+  round: number;
+  tournament: number;
+  insertedAt: Date | null;
+}
+
 export interface AccountModel {
   id: string;
   name: string;
@@ -28,6 +35,15 @@ export interface AccountModel {
 export interface NumeraiPort {
   /** The open round of a tournament, or null when no round is open for submissions. */
   currentRound(tournament: number): Promise<Round | null>;
+  /**
+   * Optional: the next round of a tournament that has not opened yet, when the API lists one with its openTime
+   * (numerapi `list_rounds(status="upcoming")`). Lets a wait sleep until the round is due instead of polling.
+   */
+  upcomingRound?(tournament: number): Promise<Round | null>;
+  /** Optional: the tournament's most recent rounds (at most `limit`, any order), for the look-back at missed rounds. */
+  recentRounds?(tournament: number, limit: number): Promise<Round[]>;
+  /** Optional: every submission of a model (any round, any order), for the look-back at missed rounds. */
+  submissionHistory?(modelId: string): Promise<SubmissionRecord[]>;
   /** The account's models in one tournament. */
   accountModels(tournament: number): Promise<AccountModel[]>;
   /** The id of the model's submission for that round, or null when it has none (the server is the truth). */
