@@ -1,6 +1,8 @@
 import { readFileSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseArgs, parseEnv } from 'node:util';
+import { parseDuration } from '../pipeline/duration.js';
+import { EXPECT_ROUNDS, type ExpectRounds } from '../pipeline/missed-rounds.js';
 import { DEFAULT_SETTINGS, MAX_THREADS, isSafeApiUrl, parseThreads, type PipelineSettings } from '../pipeline/settings.js';
 import { ACTION_PATTERN, type InitOptions } from './init.js';
 
@@ -46,6 +48,8 @@ const OPTIONS = {
   },
   'dry-run': { type: 'boolean', description: 'everything but the upload; the CSVs are still written' },
   threads: { type: 'string', value: 'n', description: 'CPU threads for reading the live file and running the models (default auto: every core)' },
+  'wait-for-round': { type: 'string', value: 'duration', description: 'when no round is open, wait up to this long for one (45m, 90s; default 0: no wait)' },
+  'expect-rounds': { type: 'string', value: 'which', description: 'rounds each model should answer, for missed-round reports: weekend (Saturday rounds, default) | all (Tue-Sat)' },
   json: { type: 'boolean', description: 'print the JSON result on stdout instead of the table (logs go to stderr)' },
   'env-file': { type: 'string', value: 'path', description: 'read NUMERAI_PUBLIC_ID / NUMERAI_SECRET_KEY from this file (default ./.env when present)' },
   daily: { type: 'boolean', description: 'submit to every daily round (Tuesday to Saturday) instead of the weekly one' },
@@ -65,8 +69,8 @@ const OPTIONS = {
 type OptionName = keyof typeof OPTIONS;
 
 const COMMAND_OPTIONS: Record<CommandName, OptionName[]> = {
-  submit: ['api-url', 'models-dir', 'models', 'data-dir', 'output-dir', 'force', 'dry-run', 'threads', 'json', 'env-file', 'help'],
-  plan: ['api-url', 'models-dir', 'models', 'force', 'json', 'env-file', 'help'],
+  submit: ['api-url', 'models-dir', 'models', 'data-dir', 'output-dir', 'force', 'dry-run', 'threads', 'wait-for-round', 'expect-rounds', 'json', 'env-file', 'help'],
+  plan: ['api-url', 'models-dir', 'models', 'force', 'wait-for-round', 'json', 'env-file', 'help'],
   predict: ['api-url', 'models-dir', 'models', 'data-dir', 'output-dir', 'offline', 'live', 'features-json', 'threads', 'json', 'env-file', 'help'],
   check: ['models-dir', 'models', 'data-dir', 'features-json', 'json', 'help'],
   init: ['daily', 'action', 'lfs', 'force', 'help'],
@@ -207,9 +211,22 @@ export function parseCommandLine(argv: readonly string[], environment: CliEnviro
   const threadsText = text('threads');
   const threads = threadsText === undefined ? DEFAULT_SETTINGS.threads : parseThreads(threadsText);
   if (threads === undefined) throw new UsageError(`${command}: --threads "${threadsText}" is not a thread count; give auto or a whole number 1–${MAX_THREADS}`);
+  let waitForRoundMs: number;
+  try {
+    waitForRoundMs = parseDuration(text('wait-for-round') ?? '0', `${command}: --wait-for-round`);
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+  const expectRounds = text('expect-rounds') ?? DEFAULT_SETTINGS.expectRounds;
+  if (!(EXPECT_ROUNDS as readonly string[]).includes(expectRounds)) {
+    throw new UsageError(`${command}: --expect-rounds "${expectRounds}" is not one of ${EXPECT_ROUNDS.join(', ')} (weekend: Saturday rounds; all: Tuesday to Saturday)`);
+  }
 
   const settings: PipelineSettings = {
     ...DEFAULT_SETTINGS,
+    waitForRoundMs,
+    expectRounds: expectRounds as ExpectRounds,
+    triggerEvent: 'cli',
     apiUrl,
     publicId: env('NUMERAI_PUBLIC_ID'),
     secretKey: env('NUMERAI_SECRET_KEY'),

@@ -1,3 +1,5 @@
+import { formatDuration } from '../pipeline/duration.js';
+import { describeTriggerTiming } from '../pipeline/trigger-timing.js';
 import type { RoundPlan } from '../pipeline/plan.js';
 import type { ModelReport, RunReport } from '../pipeline/report.js';
 import { OFFLINE_ROUND } from './offline.js';
@@ -65,6 +67,19 @@ export function renderRunReport(report: RunReport): string {
         ]),
       ),
     );
+  }
+  const timing = report.trigger ? describeTriggerTiming(report.trigger) : null;
+  if (timing) lines.push('', `Timing: ${timing}${report.trigger!.waitedSeconds > 0 ? `; waited ${formatDuration(report.trigger!.waitedSeconds * 1000)} for the round` : ''}.`);
+  const recent = report.recentRounds;
+  if (recent?.error) lines.push('', `Rounds missed: unknown (${recent.error}).`);
+  else if (recent) {
+    const behind = recent.models.filter((m) => m.missed.length > 0 || m.late.length > 0);
+    const scope = `last ${recent.rounds.length} ${recent.expect === 'weekend' ? 'Saturday ' : ''}rounds (expect-rounds ${recent.expect})`;
+    if (behind.length === 0) lines.push('', `Rounds missed: none in the ${scope}.`);
+    else {
+      lines.push('', `Rounds missed or late, ${scope}:`);
+      lines.push(renderTable(['MODEL', 'MISSED', 'LATE'], behind.map((m) => [m.model, m.missed.join(', ') || '-', m.late.join(', ') || '-'])));
+    }
   }
   if (report.datasets.length > 0) {
     lines.push('');

@@ -21,6 +21,8 @@ export const Inputs = {
   ApiUrl: 'api-url',
   Threads: 'threads',
   KeepScheduleAlive: 'keep-schedule-alive',
+  WaitForRound: 'wait-for-round',
+  ExpectRounds: 'expect-rounds',
 } as const;
 export type InputName = (typeof Inputs)[keyof typeof Inputs];
 
@@ -53,6 +55,8 @@ export const RunnerEnv = {
   Job: 'GITHUB_JOB',
   Sha: 'GITHUB_SHA',
   RetentionDays: 'GITHUB_RETENTION_DAYS',
+  EventName: 'GITHUB_EVENT_NAME',
+  ActionRepository: 'GITHUB_ACTION_REPOSITORY',
 } as const;
 
 /** Default input values; action.yml repeats them for the marketplace page and a test keeps the two equal. */
@@ -70,6 +74,8 @@ export const InputDefaults = {
   [Inputs.ApiUrl]: 'https://api-tournament.numer.ai',
   [Inputs.Threads]: 'auto',
   [Inputs.KeepScheduleAlive]: 'false',
+  [Inputs.WaitForRound]: '0',
+  [Inputs.ExpectRounds]: 'weekend',
 } as const satisfies Partial<Record<InputName, string>>;
 
 /** Folder under RUNNER_TEMP for CSVs and the report when `output-dir` is not given. */

@@ -58,7 +58,7 @@ export interface IssueSyncResult {
   failures: number;
 }
 
-interface OpenIssue {
+export interface OpenIssue {
   number: number;
   html_url: string;
 }
@@ -102,120 +102,159 @@ export async function syncFailureIssues(report: RunReport, options: FailureIssue
   const runRecovered = !report.error && report.models.length > 0;
   if (failed.length === 0 && succeeded.length === 0 && !report.error) return result;
 
-  let writesBlocked = false;
-  const fail = (what: string, error: unknown, model?: string): void => {
-    result.failures += 1;
+  const writer = new IssueWriter(options, label, sanitize, result);
+
+  let open: Map<string, OpenIssue[]>;
+  try {
+    open = await listOpenIssues(client, owner, repo, label);
+  } catch (error) {
+    writer.fail(`list the open "${label}" issues of ${owner}/${repo}`, error);
+    return result;
+  }
+  if (report.error) {
+    const existing = open.get(RUN_KEY)?.[0];
+    try {
+      if (existing) {
+        result.runIssue = await writer.comment(existing, texts.runFailedAgain(report));
+      } else {
+        result.runIssue = await writer.open(texts.runTitle(report), texts.runFailed(report));
+        logger.log('info', `Opened issue #${result.runIssue.number} because the run failed before reaching the models.`);
+      }
+    } catch (error) {
+      writer.fail(existing ? `comment on issue #${existing.number} about the failed run` : 'open an issue about the failed run', error);
+    }
+  }
+
+  if (runRecovered) {
+    for (const issue of open.get(RUN_KEY) ?? []) {
+      if (writer.writesBlocked) break;
+      try {
+        result.runIssue = await writer.close(issue, texts.runRecovered(report));
+      } catch (error) {
+        writer.fail(`close issue #${issue.number} about an earlier failed run`, error);
+      }
+    }
+  }
+
+  for (const model of failed) {
+    if (writer.writesBlocked) break;
+    const existing = open.get(model.model)?.[0];
+    try {
+      if (existing) {
+        result.links[model.model] = await writer.comment(existing, texts.repeatedFailure(model));
+        logger.log('info', `Commented on issue #${existing.number}: ${model.model} failed again.`, { model: model.model });
+      } else {
+        const opened = await writer.open(texts.title(model), texts.firstFailure(model));
+        result.links[model.model] = opened;
+        logger.log('info', `Opened issue #${opened.number} for the failure of ${model.model}.`, { model: model.model });
+      }
+    } catch (error) {
+      writer.fail(existing ? `comment on issue #${existing.number} for ${model.model}` : `open an issue for ${model.model}`, error, model.model);
+    }
+  }
+
+  for (const model of succeeded) {
+    for (const issue of open.get(model.model) ?? []) {
+      if (writer.writesBlocked) break;
+      try {
+        result.links[model.model] = await writer.close(issue, texts.recovered(model));
+        logger.log('info', `Closed issue #${issue.number}: ${model.model} is submitting again.`, { model: model.model });
+      } catch (error) {
+        writer.fail(`close issue #${issue.number} for ${model.model}`, error, model.model);
+      }
+    }
+  }
+  return result;
+}
+
+/**
+ * The three things a sync does to an issue (open, comment, close), with the label made on first use and every text
+ * sanitized just before it is sent; and the one way a GitHub failure is reported: a warning, counted, and after a
+ * 401/403 (a token without `issues: write`) one explanation and no further writes. Shared by the failure issues and
+ * the missed-round issues.
+ */
+export class IssueWriter {
+  writesBlocked = false;
+  private labelReady = false;
+
+  constructor(
+    private readonly options: Pick<FailureIssueOptions, 'client' | 'owner' | 'repo' | 'logger'>,
+    private readonly label: string,
+    private readonly sanitize: Sanitize,
+    private readonly result: { failures: number },
+    private readonly labelDescription = LABEL_DESCRIPTION,
+  ) {}
+
+  fail(what: string, error: unknown, model?: string): void {
+    const logger = {
+      log: (level: 'warning', message: string, context?: { model: string }) =>
+        this.options.logger.log(level, this.sanitize(message), context && { model: this.sanitize(context.model) }),
+    };
+    this.result.failures += 1;
     const status = statusOf(error);
     if (status === 401 || status === 403) {
-      if (writesBlocked) return;
-      writesBlocked = true;
+      if (this.writesBlocked) return;
+      this.writesBlocked = true;
       logger.log(
         'warning',
-        `Could not ${what}: GitHub answered ${status} (${sanitize(messageOf(error))}). The token needs the ` +
+        `Could not ${what}: GitHub answered ${status} (${this.sanitize(messageOf(error))}). The token needs the ` +
           '`issues: write` permission: add `permissions: { contents: read, issues: write }` to the workflow, or set ' +
           'open-issues: false. The run result is not affected.',
         model ? { model } : undefined,
       );
       return;
     }
-    logger.log('warning', `Could not ${what}: ${sanitize(messageOf(error))}. The run result is not affected.`, model ? { model } : undefined);
-  };
-
-  let open: Map<string, OpenIssue[]>;
-  try {
-    open = await listOpenIssues(client, owner, repo, label);
-  } catch (error) {
-    fail(`list the open "${label}" issues of ${owner}/${repo}`, error);
-    return result;
+    logger.log('warning', `Could not ${what}: ${this.sanitize(messageOf(error))}. The run result is not affected.`, model ? { model } : undefined);
   }
 
-  let labelReady = false;
-  const ensureLabel = async (): Promise<void> => {
-    if (labelReady) return;
-    labelReady = true;
+  async open(title: string, body: string): Promise<IssueLink> {
+    const { client, owner, repo } = this.options;
+    await this.ensureLabel();
+    const { data } = await client.rest.issues.create({
+      owner,
+      repo,
+      title: truncate(this.sanitize(title), MAX_TITLE_CHARS),
+      body: this.sanitize(body),
+      labels: [this.label],
+    });
+    return { number: data.number, url: data.html_url, action: 'opened' };
+  }
+
+  async comment(issue: OpenIssue, body: string): Promise<IssueLink> {
+    const { client, owner, repo } = this.options;
+    await client.rest.issues.createComment({ owner, repo, issue_number: issue.number, body: this.sanitize(body) });
+    return { number: issue.number, url: issue.html_url, action: 'commented' };
+  }
+
+  async close(issue: OpenIssue, body: string): Promise<IssueLink> {
+    const { client, owner, repo } = this.options;
+    await this.comment(issue, body);
+    await client.rest.issues.update({ owner, repo, issue_number: issue.number, state: 'closed', state_reason: 'completed' });
+    return { number: issue.number, url: issue.html_url, action: 'closed' };
+  }
+
+  /** Replace an issue's body (kept in step with what the issue has reported so far). */
+  async editBody(issue: OpenIssue, body: string): Promise<void> {
+    const { client, owner, repo } = this.options;
+    await client.rest.issues.update({ owner, repo, issue_number: issue.number, body: truncate(this.sanitize(body), MAX_BODY_CHARS) });
+  }
+
+  private async ensureLabel(): Promise<void> {
+    const { client, owner, repo } = this.options;
+    if (this.labelReady) return;
+    this.labelReady = true;
     try {
-      await client.rest.issues.getLabel({ owner, repo, name: label });
+      await client.rest.issues.getLabel({ owner, repo, name: this.label });
       return;
     } catch (error) {
       if (statusOf(error) !== 404) return; // Creating the issue will tell whether labels work at all.
     }
     try {
-      await client.rest.issues.createLabel({ owner, repo, name: label, color: LABEL_COLOR, description: LABEL_DESCRIPTION });
+      await client.rest.issues.createLabel({ owner, repo, name: this.label, color: LABEL_COLOR, description: this.labelDescription });
     } catch (error) {
       if (!isAlreadyExists(error)) throw error;
     }
-  };
-
-  // The three things this sync does to an issue; every text is sanitized here, just before it is sent.
-  const openIssue = async (title: string, body: string): Promise<IssueLink> => {
-    await ensureLabel();
-    const { data } = await client.rest.issues.create({ owner, repo, title: truncate(sanitize(title), MAX_TITLE_CHARS), body: sanitize(body), labels: [label] });
-    return { number: data.number, url: data.html_url, action: 'opened' };
-  };
-  const comment = async (issue: OpenIssue, body: string): Promise<IssueLink> => {
-    await client.rest.issues.createComment({ owner, repo, issue_number: issue.number, body: sanitize(body) });
-    return { number: issue.number, url: issue.html_url, action: 'commented' };
-  };
-  const close = async (issue: OpenIssue, body: string): Promise<IssueLink> => {
-    await comment(issue, body);
-    await client.rest.issues.update({ owner, repo, issue_number: issue.number, state: 'closed', state_reason: 'completed' });
-    return { number: issue.number, url: issue.html_url, action: 'closed' };
-  };
-
-  if (report.error) {
-    const existing = open.get(RUN_KEY)?.[0];
-    try {
-      if (existing) {
-        result.runIssue = await comment(existing, texts.runFailedAgain(report));
-      } else {
-        result.runIssue = await openIssue(texts.runTitle(report), texts.runFailed(report));
-        logger.log('info', `Opened issue #${result.runIssue.number} because the run failed before reaching the models.`);
-      }
-    } catch (error) {
-      fail(existing ? `comment on issue #${existing.number} about the failed run` : 'open an issue about the failed run', error);
-    }
   }
-
-  if (runRecovered) {
-    for (const issue of open.get(RUN_KEY) ?? []) {
-      if (writesBlocked) break;
-      try {
-        result.runIssue = await close(issue, texts.runRecovered(report));
-      } catch (error) {
-        fail(`close issue #${issue.number} about an earlier failed run`, error);
-      }
-    }
-  }
-
-  for (const model of failed) {
-    if (writesBlocked) break;
-    const existing = open.get(model.model)?.[0];
-    try {
-      if (existing) {
-        result.links[model.model] = await comment(existing, texts.repeatedFailure(model));
-        logger.log('info', `Commented on issue #${existing.number}: ${model.model} failed again.`, { model: model.model });
-      } else {
-        const opened = await openIssue(texts.title(model), texts.firstFailure(model));
-        result.links[model.model] = opened;
-        logger.log('info', `Opened issue #${opened.number} for the failure of ${model.model}.`, { model: model.model });
-      }
-    } catch (error) {
-      fail(existing ? `comment on issue #${existing.number} for ${model.model}` : `open an issue for ${model.model}`, error, model.model);
-    }
-  }
-
-  for (const model of succeeded) {
-    for (const issue of open.get(model.model) ?? []) {
-      if (writesBlocked) break;
-      try {
-        result.links[model.model] = await close(issue, texts.recovered(model));
-        logger.log('info', `Closed issue #${issue.number}: ${model.model} is submitting again.`, { model: model.model });
-      } catch (error) {
-        fail(`close issue #${issue.number} for ${model.model}`, error, model.model);
-      }
-    }
-  }
-  return result;
 }
 
 /** Open issues carrying the label, by the model their marker names, oldest first; pull requests left out. */

@@ -7,6 +7,8 @@ import { createHash } from 'node:crypto';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as core from '@actions/core';
+import { parseDuration } from '../pipeline/duration.js';
+import { EXPECT_ROUNDS, type ExpectRounds } from '../pipeline/missed-rounds.js';
 import { DEFAULT_SETTINGS, MAX_THREADS, isSafeApiUrl, parseThreads, type PipelineSettings } from '../pipeline/settings.js';
 import { createSanitizer } from './sanitize.js';
 import { DEFAULT_OUTPUT_SUBDIR, InputDefaults, Inputs, RunnerEnv, type InputName } from './constants.js';
@@ -43,6 +45,10 @@ export interface RunnerContext {
   eventPath: string;
   /** Link to this run (and attempt), for issues and summaries; '' when the run is not known. */
   runUrl: string;
+  /** GITHUB_EVENT_NAME: schedule, workflow_dispatch, repository_dispatch, …; '' outside a runner. */
+  eventName: string;
+  /** GITHUB_ACTION_REPOSITORY: owner/name of this action when used from another repository; '' otherwise. */
+  actionRepository: string;
 }
 
 /** An input has a value the action cannot use. The message names the input and what would be valid. */
@@ -114,6 +120,9 @@ function readRemainingInputs(source: InputSource, secrets: { publicId: string; s
     dataDir: path.resolve(runner.workspace, valueOr(Inputs.DataDir)),
     outputDir: outputDir ? path.resolve(runner.workspace, outputDir) : path.join(runner.temp, DEFAULT_OUTPUT_SUBDIR),
     threads: threadsInput(valueOr(Inputs.Threads)),
+    waitForRoundMs: parseWaitForRound(valueOr(Inputs.WaitForRound)),
+    expectRounds: parseExpectRounds(valueOr(Inputs.ExpectRounds)),
+    triggerEvent: runner.eventName || null,
   };
 
   return {
@@ -148,6 +157,8 @@ export function readRunnerContext(env: NodeJS.ProcessEnv): RunnerContext {
     workflowRef: env[RunnerEnv.WorkflowRef] || '',
     eventPath: env[RunnerEnv.EventPath] || '',
     runUrl,
+    eventName: env[RunnerEnv.EventName] || '',
+    actionRepository: env[RunnerEnv.ActionRepository] || '',
   };
 }
 
@@ -192,6 +203,23 @@ function threadsInput(value: string): number {
   if (threads === undefined) throw new InputError(Inputs.Threads, `"${value}" is not a thread count. Valid: auto (every core, the default) or a whole number 1–${MAX_THREADS}`);
   return threads;
 }
+export function parseWaitForRound(value: string): number {
+  try {
+    return parseDuration(value, `Input "${Inputs.WaitForRound}"`);
+  } catch (error) {
+    throw new InputError(Inputs.WaitForRound, (error as Error).message.replace(/^Input "[^"]+": /, ''));
+  }
+}
+
+export function parseExpectRounds(value: string): ExpectRounds {
+  if ((EXPECT_ROUNDS as readonly string[]).includes(value)) return value as ExpectRounds;
+  throw new InputError(
+    Inputs.ExpectRounds,
+    `"${value}" is not one of ${EXPECT_ROUNDS.join(', ')}. Valid: weekend (rounds opening on Saturday, for the weekly workflow) or all (Tuesday to Saturday, for the daily one).`,
+  );
+}
+
+const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
 
 /** The API URL carries the secret key in a header: plain http only to this machine. */
 export function parseApiUrl(value: string): string {

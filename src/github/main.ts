@@ -11,13 +11,14 @@ import { reportPath, runPipeline } from '../pipeline/run.js';
 import { uploadRunArtifacts } from './artifacts.js';
 import { createActionsCacheStore } from './cache-store.js';
 import { withDeadline } from './deadline.js';
-import { syncFailureIssues, type IssueSyncResult } from './failure-issues.js';
+import { syncFailureIssues, type FailureIssueOptions } from './failure-issues.js';
+import { syncMissedRoundIssues } from './missed-round-issues.js';
 import { Outputs } from './constants.js';
 import { artifactSuffix, readActionSettings, type ActionSettings } from './inputs.js';
 import { createGitHubClient } from './rest-client.js';
 import { createSanitizer, type Sanitize } from './sanitize.js';
 import { checkSchedule, type ScheduleNote } from './schedule-keepalive.js';
-import { annotateFailures, writeJobSummary } from './summary.js';
+import { annotateFailures, annotateLateStart, writeJobSummary } from './summary.js';
 
 // Re-exported: tests and callers that knew the helper from here keep working.
 export { REPORTING_DEADLINE_MS, withDeadline } from './deadline.js';
@@ -37,7 +38,9 @@ export async function run(): Promise<void> {
     const report = await runPipeline(settings.pipeline, { numerai, store, clock: systemClock, reporter });
 
     setOutputs(report, settings);
-    const issues = await withDeadline('Updating the failure issues', syncIssues(report, settings, reporter, sanitize), reporter);
+    const issueOptions = issueSyncOptions(settings, reporter, sanitize);
+    const issues = issueOptions ? await withDeadline('Updating the failure issues', syncFailureIssues(report, issueOptions), reporter) : null;
+    const missed = issueOptions ? await withDeadline('Updating the missed-round issues', syncMissedRoundIssues(report, issueOptions), reporter) : null;
     const schedule = await withDeadline('Checking the schedule', checkRepositorySchedule(settings, reporter, sanitize), reporter);
     const { runId, runAttempt, runUrl } = settings.runner;
     const artifact = settings.uploadArtifacts
@@ -48,7 +51,17 @@ export async function run(): Promise<void> {
         )
       : null;
     annotateFailures(report, { sanitize });
-    await writeJobSummary(report, { logger: reporter, issues: issues?.links, runIssue: issues?.runIssue, artifact, runUrl: runUrl || undefined, schedule: schedule ?? undefined, sanitize });
+    annotateLateStart(report, settings.runner);
+    await writeJobSummary(report, {
+      logger: reporter,
+      issues: issues?.links,
+      runIssue: issues?.runIssue,
+      missedIssues: missed?.links,
+      artifact,
+      runUrl: runUrl || undefined,
+      schedule: schedule ?? undefined,
+      sanitize,
+    });
     finish(report, settings, sanitize);
   } catch (error) {
     core.setFailed(sanitize(error instanceof Error ? error.message : String(error)));
@@ -63,8 +76,8 @@ function setOutputs(report: RunReport, settings: ActionSettings): void {
   core.setOutput(Outputs.Report, reportPath(settings.pipeline));
 }
 
-/** Opens, comments on and closes the per-model failure issues (never fails the run: GitHub errors are warnings). */
-async function syncIssues(report: RunReport, settings: ActionSettings, reporter: Reporter, sanitize: Sanitize): Promise<IssueSyncResult | null> {
+/** How the issues are reached (failure and missed-round issues alike); null when issues are off for this run. */
+function issueSyncOptions(settings: ActionSettings, reporter: Reporter, sanitize: Sanitize): FailureIssueOptions | null {
   const { repository, apiUrl, runUrl, workflow, workflowRef } = settings.runner;
   if (!settings.openIssues) return null;
   if (!repository || !settings.githubToken) {
@@ -72,13 +85,13 @@ async function syncIssues(report: RunReport, settings: ActionSettings, reporter:
     return null;
   }
   const client = createGitHubClient({ token: settings.githubToken, baseUrl: apiUrl, logger: reporter, sanitize });
-  return syncFailureIssues(report, {
+  return {
     client,
     ...repository,
     logger: reporter,
     secrets: [settings.pipeline.secretKey, settings.pipeline.publicId, settings.githubToken],
     run: { url: runUrl, workflowName: workflow || undefined, workflowRef: workflowRef || undefined },
-  });
+  };
 }
 
 /** keep-schedule-alive, or else the warning that GitHub will switch a quiet public repository's schedule off. */

@@ -5,7 +5,9 @@
  */
 import * as core from '@actions/core';
 import { TOURNAMENTS, type Reporter } from '../pipeline/ports.js';
-import type { ModelReport, ModelStatus, RunReport } from '../pipeline/report.js';
+import { formatDuration as formatWait } from '../pipeline/duration.js';
+import type { ModelReport, ModelStatus, RecentRoundsReport, RunReport } from '../pipeline/report.js';
+import { describeTriggerTiming, lateStartWarning } from '../pipeline/trigger-timing.js';
 import type { IssueLink } from './failure-issues.js';
 import { truncate, type Sanitize } from './sanitize.js';
 import { switchOffWarning, type ScheduleNote } from './schedule-keepalive.js';
@@ -16,6 +18,8 @@ export interface JobSummaryOptions {
   issues?: Record<string, IssueLink>;
   /** The issue about the run as a whole, when report.error opened or commented on one. */
   runIssue?: IssueLink;
+  /** Missed-round issues the run opened, commented on or closed, by model (from syncMissedRoundIssues). */
+  missedIssues?: Record<string, IssueLink>;
   /** The artifact holding the CSVs and report, when one was uploaded. */
   artifact?: { name: string } | null;
   /** Link to this run; the artifact is listed on its page. */
@@ -69,6 +73,8 @@ export async function writeJobSummary(report: RunReport, options: JobSummaryOpti
   const summary = core.summary;
   summary.addHeading(escapeHtml(headline(report)), 2);
   summary.addRaw(`<p>${escapeHtml(runFacts(report))}</p>`, true);
+  const timing = triggerLine(report);
+  if (timing) summary.addRaw(`<p>${escapeHtml(timing)}</p>`, true);
   if (report.error) {
     const message = escapeHtml(truncate(sanitize(report.error.message), MAX_ANNOTATION_MESSAGE_CHARS));
     const issue = options.runIssue ? ` Issue: ${issueCell(options.runIssue)}.` : '';
@@ -89,6 +95,7 @@ export async function writeJobSummary(report: RunReport, options: JobSummaryOpti
     summary.addRaw(`<p>${escapeHtml(totalsLine(report))}</p>`, true);
     if (report.models.length > 0) summary.addTable(modelTable(report, options.issues ?? {}, sanitize));
   }
+  if (report.recentRounds) addRoundsMissed(report.recentRounds, options.missedIssues ?? {});
   if (report.datasets.length > 0) {
     summary.addHeading('Datasets', 3);
     summary.addList(
@@ -139,6 +146,63 @@ export function annotateFailures(report: RunReport, options: { sanitize?: Saniti
       title: `${rest.length} more Numerai models failed`,
     });
   }
+}
+
+/** "⏱️ Started 2 h 41 min after round 1234 opened, 19 min before the on-time deadline (event: schedule)." */
+function triggerLine(report: RunReport): string | null {
+  if (!report.trigger) return null;
+  const timing = describeTriggerTiming(report.trigger);
+  const waited = report.trigger.waitedSeconds > 0 ? ` It waited ${formatWait(report.trigger.waitedSeconds * 1000)} for the round to open.` : '';
+  if (!timing) return waited ? `⏱️${waited}` : null;
+  return `⏱️ ${timing[0].toUpperCase()}${timing.slice(1)}.${waited}`;
+}
+
+/** The "Rounds missed" section: per model, the expected rounds it missed or answered late, with its issue. */
+function addRoundsMissed(recent: RecentRoundsReport, issues: Record<string, IssueLink>): void {
+  const summary = core.summary;
+  summary.addHeading('Rounds missed', 3);
+  const which = recent.expect === 'weekend' ? 'Saturday rounds' : 'rounds (Tuesday to Saturday)';
+  if (recent.error) {
+    summary.addRaw(`<p>⚠️ Unknown for this run: ${escapeHtml(recent.error)}</p>`, true);
+    return;
+  }
+  const behind = recent.models.filter((m) => m.missed.length > 0 || m.late.length > 0 || issues[m.model]);
+  const scope = `the last ${recent.rounds.length} ${which} that closed (expect-rounds: ${recent.expect}), from Numerai's records`;
+  if (behind.length === 0) {
+    summary.addRaw(`<p>✅ No model missed or was late for any of ${escapeHtml(scope)}.</p>`, true);
+    return;
+  }
+  summary.addRaw(`<p>Of ${escapeHtml(scope)}:</p>`, true);
+  const header = ['Model', 'Missed', 'Late', 'Issue'].map((data) => ({ data, header: true }));
+  const rows = behind.map((m) => [
+    `<code>${escapeHtml(m.model)}</code>`,
+    m.missed.length > 0 ? m.missed.join(', ') : NONE,
+    m.late.length > 0 ? m.late.join(', ') : NONE,
+    issueCell(issues[m.model]) || EMPTY,
+  ]);
+  summary.addTable([header, ...rows]);
+}
+
+/**
+ * The README section on starting runs on time, in the action's repository (GITHUB_ACTION_REPOSITORY), or in the
+ * repository of the run when the action is used from it (`uses: ./`).
+ */
+export function triggersHelpUrl(runner: { serverUrl: string; actionRepository: string; repository: { owner: string; repo: string } | null }): string {
+  const repository = runner.actionRepository || (runner.repository ? `${runner.repository.owner}/${runner.repository.repo}` : '');
+  return repository ? `${runner.serverUrl}/${repository}/blob/HEAD/README.md#${TRIGGERS_ANCHOR}` : `README.md#${TRIGGERS_ANCHOR}`;
+}
+
+/** The README heading (§3 "Weekly or daily") that explains triggers, schedules and waiting. */
+export const TRIGGERS_ANCHOR = '3-weekly-or-daily';
+
+/**
+ * A warning annotation when the run started after the on-time deadline while models of the round had no
+ * submission yet: their uploads are late, and a scheduled run starting that late is GitHub's scheduling delay.
+ */
+export function annotateLateStart(report: RunReport, runner: Parameters<typeof triggersHelpUrl>[0]): void {
+  const pending = report.models.filter((m) => m.status !== 'skipped').map((m) => m.model);
+  const warning = lateStartWarning(report.trigger, pending, triggersHelpUrl(runner));
+  if (warning) core.warning(warning, { title: `The run started after round ${report.round}'s on-time deadline` });
 }
 
 function headline(report: RunReport): string {

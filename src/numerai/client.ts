@@ -4,7 +4,7 @@
  */
 
 import { downloadFile, DEFAULT_TOTAL_TIMEOUT_MS, type DownloadError, type DownloadResult } from '../data/download.js';
-import type { AccountModel, NumeraiPort, Round } from '../pipeline/ports.js';
+import type { AccountModel, NumeraiPort, Round, SubmissionRecord } from '../pipeline/ports.js';
 import type { ErrorClass } from '../pipeline/report.js';
 import { NUMERAI_API_URL, type PipelineSettings } from '../pipeline/settings.js';
 import { datasetUrl, listDatasets } from './datasets.js';
@@ -12,8 +12,8 @@ import { errorClassOf } from './error-class.js';
 import type { NumeraiError } from './errors.js';
 import { accountModels } from './models.js';
 import type { RetryPolicy } from './retry.js';
-import { currentRound } from './rounds.js';
-import { modelSubmissions, submissionForRound, type SubmissionSummary } from './submissions.js';
+import { currentRound, listRounds, upcomingRound } from './rounds.js';
+import { modelSubmissions, submissionForRound, submissionHistory, type SubmissionSummary } from './submissions.js';
 import { GraphqlTransport, type Credentials } from './transport.js';
 import { uploadPredictions, type UploadInput } from './upload.js';
 
@@ -59,6 +59,18 @@ export class NumeraiClient implements NumeraiPort {
 
   currentRound(tournament: number): Promise<Round | null> {
     return currentRound(this.transport, tournament);
+  }
+
+  upcomingRound(tournament: number): Promise<Round | null> {
+    return upcomingRound(this.transport, tournament);
+  }
+
+  recentRounds(tournament: number, limit: number): Promise<Round[]> {
+    return listRounds(this.transport, tournament, { limit });
+  }
+
+  submissionHistory(modelId: string): Promise<SubmissionRecord[]> {
+    return submissionHistory(this.transport, modelId);
   }
 
   accountModels(tournament: number): Promise<AccountModel[]> {

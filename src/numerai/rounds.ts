@@ -49,6 +49,60 @@ export async function currentRound(transport: GraphqlTransport, tournament: numb
   };
 }
 
+/**
+ * The rounds list (numerapi ≥ 2.23 `list_rounds`): optional filters by `status` (UPCOMING, OPEN, RESOLVING, RESOLVED)
+ * and `limit`. Public.
+ */
+export const LIST_ROUNDS_QUERY = `query($tournament: Int
+      $status: RoundStatus
+      $limit: Int) {
+  rounds(tournament: $tournament
+         status: $status
+         limit: $limit) {
+    number
+    openTime
+    closeStakingTime
+    closeTime
+  }
+}`;
+
+export type RoundStatus = 'UPCOMING' | 'OPEN' | 'RESOLVING' | 'RESOLVED';
+
+/**
+ * Rounds of a tournament, newest first, optionally of one status and at most `limit` (the order is not left to the
+ * server). A round without an openTime is left out: nothing about its timing can be said.
+ *
+ * Example: `await listRounds(transport, 8, { limit: 15 })` → `[{ number: 1234, ... }, { number: 1233, ... }, ...]`
+ */
+export async function listRounds(transport: GraphqlTransport, tournament: number, filters: { status?: RoundStatus; limit?: number } = {}): Promise<Round[]> {
+  const data = await transport.query<{ rounds: (RoundFields | null)[] | null }>(
+    LIST_ROUNDS_QUERY,
+    { tournament, status: filters.status ?? null, limit: filters.limit ?? null },
+    { operation: 'rounds', auth: false },
+  );
+  if (!Array.isArray(data.rounds)) throw shapeError('the rounds list is missing');
+  const rounds: Round[] = [];
+  for (const round of data.rounds) {
+    if (round === null || !Number.isInteger(round.number)) continue;
+    const openTime = parseTime(round.openTime, 'openTime', round.number);
+    if (openTime === null) continue;
+    rounds.push({
+      number: round.number,
+      openTime,
+      closeStakingTime: parseTime(round.closeStakingTime, 'closeStakingTime', round.number),
+      closeTime: parseTime(round.closeTime, 'closeTime', round.number),
+    });
+  }
+  return rounds.sort((a, b) => b.number - a.number);
+}
+
+/** The next round that has not opened yet (status UPCOMING with a future openTime), or null when the API lists none. */
+export async function upcomingRound(transport: GraphqlTransport, tournament: number, now: Date = new Date()): Promise<Round | null> {
+  const upcoming = await listRounds(transport, tournament, { status: 'UPCOMING' });
+  const future = upcoming.filter((r) => r.openTime.getTime() > now.getTime()).sort((a, b) => a.openTime.getTime() - b.openTime.getTime());
+  return future[0] ?? null;
+}
+
 /** ISO-8601 UTC timestamps, with or without fractional seconds (the API has sent both). */
 function parseTime(value: string | null | undefined, field: string, round: number): Date | null {
   if (value === null || value === undefined) return null;

@@ -1,5 +1,6 @@
 /** Whether a model already has a submission for a round: the server is the truth, no local state decides. */
 
+import type { SubmissionRecord } from '../pipeline/ports.js';
 import { NumeraiError, withContext } from './errors.js';
 import type { GraphqlTransport } from './transport.js';
 
@@ -47,6 +48,12 @@ export async function modelSubmissions(transport: GraphqlTransport, modelId: str
       round: s.round && Number.isInteger(s.round.number) ? { number: s.round.number, tournament: s.round.tournament } : null,
     }))
     .sort((a, b) => (b.insertedAt?.getTime() ?? 0) - (a.insertedAt?.getTime() ?? 0));
+}
+
+/** Every submission of a model as the look-back at missed rounds reads them: round, tournament, arrival time. */
+export async function submissionHistory(transport: GraphqlTransport, modelId: string): Promise<SubmissionRecord[]> {
+  const submissions = await modelSubmissions(transport, modelId);
+  return submissions.flatMap((s) => (s.round ? [{ round: s.round.number, tournament: s.round.tournament, insertedAt: s.insertedAt }] : []));
 }
 
 /**

@@ -4,6 +4,8 @@ import { PipelineError, classifyError, errorMessage, numeraiErrorKind } from './
 import type { Clock, NumeraiPort, Reporter, Round } from './ports.js';
 import { TOURNAMENTS, type TournamentName } from './ports.js';
 import type { ErrorClass, RunReport, Stage } from './report.js';
+import { formatDuration } from './duration.js';
+import { awaitOpenRound } from './round-wait.js';
 import type { PipelineSettings } from './settings.js';
 
 /** One model's fate as far as the plan can tell, before any data is downloaded. */
@@ -32,6 +34,8 @@ export interface RoundPlan {
   /** null when no round is open (nothing to do). */
   round: Round | null;
   late: boolean;
+  /** How long the run waited for the round to open (wait-for-round), milliseconds. */
+  waitedMs?: number;
   models: PlannedModel[];
   /** Set when the run cannot go on at all. */
   error?: RunReport['error'];
@@ -72,7 +76,9 @@ export async function planRound(run: PlanContext): Promise<RoundPlan> {
 async function readRound(run: PlanContext, plan: RoundPlan): Promise<'next' | 'stop'> {
   const { numerai, clock, reporter } = run.ports;
   try {
-    plan.round = await numerai.currentRound(plan.tournament);
+    const found = await awaitOpenRound(run.ports, { tournament: plan.tournament, waitMs: run.settings.waitForRoundMs });
+    plan.round = found.round;
+    plan.waitedMs = found.waitedMs;
   } catch (error) {
     if (numeraiErrorKind(error) !== 'not-open') {
       plan.error = { errorClass: classifyError(error, 'NetworkError', numerai), stage: 'round', message: `could not read the current round: ${errorMessage(error)}` };
@@ -81,7 +87,8 @@ async function readRound(run: PlanContext, plan: RoundPlan): Promise<'next' | 's
     plan.round = null;
   }
   if (!plan.round) {
-    reporter.log('notice', `No ${TOURNAMENT} round is open for submissions: nothing to do.`);
+    const waited = run.settings.waitForRoundMs > 0 ? ` after waiting ${formatDuration(plan.waitedMs ?? 0)}` : '';
+    reporter.log('notice', `No ${TOURNAMENT} round is open for submissions${waited}: nothing to do.`);
     return 'stop';
   }
   const round = plan.round;
@@ -235,11 +242,16 @@ function fail(entry: PlannedModel, errorClass: ErrorClass, message: string): voi
 }
 
 /** The model folders, checked against the `models` subset before anything is loaded. */
+/** The model folders of the models folder (sub-folders not starting with a dot), sorted. */
+export async function modelFolderNames(modelsDir: string): Promise<string[]> {
+  const entries = await readdir(modelsDir, { withFileTypes: true });
+  return entries.filter((entry) => entry.isDirectory() && !entry.name.startsWith('.')).map((entry) => entry.name).sort();
+}
+
 async function loadSelectedModels(settings: PipelineSettings, engine: PredictionEngine) {
   let folders: string[];
   try {
-    const entries = await readdir(settings.modelsDir, { withFileTypes: true });
-    folders = entries.filter((entry) => entry.isDirectory() && !entry.name.startsWith('.')).map((entry) => entry.name).sort();
+    folders = await modelFolderNames(settings.modelsDir);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     throw new PipelineError(

@@ -4,6 +4,8 @@
  * REPORT_SCHEMA_VERSION on any incompatible change (adding an optional field is compatible).
  */
 
+import type { TriggerReport } from './trigger-timing.js';
+
 export const REPORT_SCHEMA_VERSION = 2;
 
 export type ModelStatus = 'submitted' | 'skipped' | 'failed' | 'dry-run';
@@ -83,6 +85,32 @@ export interface DatasetUse {
   storeFailure?: string;
 }
 
+/** What one model did in the expected rounds looked back at (see RecentRoundsReport). */
+export interface ModelRoundsReport {
+  model: string;
+  /** Expected rounds that closed for on-time submissions with no submission of this model. */
+  missed: number[];
+  /** Expected rounds this model answered only after closeStakingTime. */
+  late: number[];
+  /** Each expected round since the model's first submission, oldest first, with what it did. */
+  rounds: { number: number; outcome: 'on-time' | 'late' | 'missed' }[];
+  /** The open round, when there is one: whether the model had an on-time submission for it when the run ended. */
+  current?: { number: number; outcome: 'on-time' | 'late' | 'none' };
+}
+
+/** Missed and late rounds of each model, read from Numerai's records of rounds and submissions on every run. */
+export interface RecentRoundsReport {
+  /** Which rounds a model is expected to answer: `weekend` (rounds opening on Saturday, UTC) or `all` (Tuesday–Saturday). */
+  expect: 'weekend' | 'all';
+  /** How many of the latest expected rounds are looked at. */
+  lookback: number;
+  /** The expected rounds looked at (closed for on-time submissions), oldest first. */
+  rounds: number[];
+  models: ModelRoundsReport[];
+  /** Why the records could not be read; the run's result does not depend on it. */
+  error?: string;
+}
+
 export interface RunReport {
   schemaVersion: typeof REPORT_SCHEMA_VERSION;
   tournament: number;
@@ -98,6 +126,10 @@ export interface RunReport {
   /** Dataset files used, and whether each came from the store or a download. */
   datasets: DatasetUse[];
   totals: Record<ModelStatus, number>;
+  /** When the run started relative to the round, and what started it. */
+  trigger?: TriggerReport;
+  /** Missed and late rounds per model (absent without API keys). */
+  recentRounds?: RecentRoundsReport;
   /**
    * Set when the run could not get as far as the models (round lookup failed, no models folder, wrong keys, an
    * unknown name in the `models` subset). The run then failed as a whole.

@@ -6,10 +6,12 @@ import { PipelineError, classifyError, errorMessage, makeRedactor } from './erro
 import type { ModelRun, RunContext, StageOutcome } from './context.js';
 import { describeHolder, fileLocks, lockFolder, lockName, type Locks } from './locks.js';
 import { planRound, type PlannedModel, type RoundPlan } from './plan.js';
-import type { Clock, DatasetStore, NumeraiPort, Reporter } from './ports.js';
+import { lookBack } from './lookback.js';
+import type { Clock, DatasetStore, NumeraiPort, Reporter, Round } from './ports.js';
 import { REPORT_SCHEMA_VERSION, countByStatus, type ErrorClass, type ModelReport, type RunReport, type Stage } from './report.js';
 import type { PipelineSettings } from './settings.js';
 import { predictionStats } from './stats.js';
+import { triggerReport } from './trigger-timing.js';
 import { uploadOnce } from './upload.js';
 
 export { planRound } from './plan.js';
@@ -117,7 +119,12 @@ export async function runPipeline(settings: PipelineSettings, ports: PipelinePor
   } finally {
     if (!engine) await activeEngine?.dispose?.().catch(() => undefined);
   }
-  const report = runReport(run ?? context);
+  const ran = run ?? context;
+  // Every run, including one that found nothing to do, looks back at the earlier rounds (not one that failed).
+  const recentRounds = ran.error ? undefined : await lookBack(settings, ran.ports, ran.plan);
+  const report = runReport(ran);
+  report.trigger = triggerReport(settings.triggerEvent, ran.startedAt, ran.plan.round, ran.plan.waitedMs);
+  if (recentRounds) report.recentRounds = recentRounds;
   if (report.error) reporter.log('error', report.error.message);
   await writeReport(report, reportPath(settings), reporter);
   return report;
@@ -274,6 +281,7 @@ const MODEL_STEPS: readonly ModelStep[] = [
   { stage: 'predict', run: predict },
   { stage: 'validate', run: validateAndWrite },
   { stage: 'upload', run: lockModel },
+  { stage: 'upload', run: checkRoundUnchanged },
   { stage: 'upload', run: checkNotSubmittedMeanwhile },
   { stage: 'upload', run: upload },
 ];
@@ -362,6 +370,25 @@ async function lockModel(run: RunContext, model: ModelRun): Promise<'next' | 'do
     ports.reporter.log('warning', `${entry.name}: took over the lock left by a run that is gone (${describeHolder(attempt.lock.tookOver)}).`, { model: entry.name });
   }
   return 'next';
+}
+
+/** Predictions made from one round's live file are never uploaded into another round: the round is asked again. */
+async function checkRoundUnchanged(run: RunContext, model: ModelRun): Promise<'next' | 'done'> {
+  const { plan, ports } = run;
+  const changed = roundChange(plan.round!.number, await ports.numerai.currentRound(plan.tournament));
+  if (!changed) return 'next';
+  markFailed(model.report, 'upload', { errorClass: 'DataError', message: changed }, ports.reporter);
+  return 'done';
+}
+
+/** Why predictions for round `planned` must not be uploaded now, or null when that round is still the open one. */
+export function roundChange(planned: number, now: Round | null): string | null {
+  if (now?.number === planned) return null;
+  if (!now) return `round ${planned} closed during this run and no round is open now: the predictions made from its live data were not uploaded`;
+  return (
+    `round ${now.number} opened during this run: these predictions were made from round ${planned}'s live data, so they were not ` +
+    `uploaded into round ${now.number}. Run the workflow again to predict from round ${now.number}'s live data`
+  );
 }
 
 /**

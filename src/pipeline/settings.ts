@@ -1,3 +1,5 @@
+import { DEFAULT_EXPECT_ROUNDS, DEFAULT_LOOKBACK_ROUNDS, type ExpectRounds } from './missed-rounds.js';
+
 /**
  * Everything a run needs to know, read once by a shell (action inputs, or CLI flags and environment) and then
  * passed down. Nothing below the shells reads the environment.
@@ -28,6 +30,14 @@ export interface PipelineSettings {
    * file's decode then goes parallel only when the table is large enough to gain from it).
    */
   threads: number;
+  /** How long to wait for a round to open when none is open at the start, milliseconds (0: look once). */
+  waitForRoundMs: number;
+  /** Which earlier rounds each model is expected to have answered (for missed and late rounds). */
+  expectRounds: ExpectRounds;
+  /** How many of the latest expected rounds are looked back at. */
+  lookbackRounds: number;
+  /** What started the run (schedule, workflow_dispatch, repository_dispatch, cli), for the report; null when unknown. */
+  triggerEvent: string | null;
 }
 
 export const NUMERAI_API_URL = 'https://api-tournament.numer.ai';
@@ -53,6 +63,10 @@ export const DEFAULT_SETTINGS: Omit<PipelineSettings, 'publicId' | 'secretKey'> 
   requestTimeoutMs: 60_000,
   retries: 4,
   threads: 0,
+  waitForRoundMs: 0,
+  expectRounds: DEFAULT_EXPECT_ROUNDS,
+  lookbackRounds: DEFAULT_LOOKBACK_ROUNDS,
+  triggerEvent: null,
 };
 
 /** Most threads a setting may ask for: far beyond any runner, low enough to catch a typo. */

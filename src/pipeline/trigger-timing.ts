@@ -19,11 +19,14 @@ export interface TriggerReport {
   secondsAfterOpen: number | null;
   /** Seconds from the start to closeStakingTime (negative: the run started after the on-time deadline). */
   secondsBeforeDeadline: number | null;
+  /** How long the run waited for the round to open (wait-for-round), seconds. */
+  waitedSeconds: number;
 }
 
-export function triggerReport(event: string | null, startedAt: Date, round: Round | null): TriggerReport {
+export function triggerReport(event: string | null, startedAt: Date, round: Round | null, waitedMs = 0): TriggerReport {
   const start = startedAt.getTime();
   return {
+    waitedSeconds: Math.round(waitedMs / 1000),
     event,
     startedAt: startedAt.toISOString(),
     round: round?.number ?? null,
@@ -46,6 +49,21 @@ export function describeTriggerTiming(trigger: TriggerReport): string | null {
     deadline = untilDeadline >= 0 ? `, ${formatDuration(untilDeadline)} before the on-time deadline` : `, ${formatDuration(untilDeadline)} after the on-time deadline`;
   }
   return `started ${open}${deadline}${trigger.event ? ` (event: ${trigger.event})` : ''}`;
+}
+
+/**
+ * The warning for a run that started after the on-time deadline while models of that round still had no
+ * submission (their uploads are late, unstaked); null otherwise. `late` names the models that were still pending.
+ */
+export function lateStartWarning(trigger: TriggerReport | undefined, pending: readonly string[], triggersHelp: string): string | null {
+  if (!trigger || !startedLate(trigger) || pending.length === 0) return null;
+  const timing = describeTriggerTiming(trigger);
+  const scheduled = trigger.event === 'schedule' ? " GitHub's scheduler starts scheduled runs minutes to hours late, and that is the likely cause here." : '';
+  return (
+    `This run ${timing}, while ${pending.length === 1 ? 'model' : 'models'} ${pending.join(', ')} had no submission for round ${trigger.round}: ` +
+    `${pending.length === 1 ? 'its upload is' : 'their uploads are'} late (not staked).${scheduled} See ${triggersHelp} for starting runs on time ` +
+    '(several schedule times with wait-for-round, or the round-open webhook).'
+  );
 }
 
 /** Whether the run started after the on-time deadline. */

@@ -81,7 +81,9 @@ describe('a whole round against the sandbox', () => {
       assert.equal(run.report.round, null);
       assert.deepEqual(run.report.models, []);
       assert.match(run.stderr, /notice: No classic round is open for submissions: nothing to do\./);
-      assert.deepEqual([...new Set(requestsSince(start).map((request) => request.operation))], ['rounds']);
+      // Only the round, and the look-back at earlier rounds (account, submissions): nothing downloaded or uploaded.
+      assert.deepEqual([...new Set(requestsSince(start).map((request) => request.operation))].sort(), ['account', 'rounds', 'submissions']);
+      assert.deepEqual(run.report.recentRounds?.models.map((m) => m.model).sort(), [...EXAMPLE_NAMES].sort());
     });
   }
 
