@@ -9,6 +9,8 @@ import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { accountSpecsWith } from './accounts/keys.js';
+import { parseDuration } from '../pipeline/duration.js';
+import { parseHistoryFlag } from './rounds/history.js';
 import { DEFAULT_FEATURES, DEFAULT_ROUND, DEFAULT_ROWS, DEFAULT_SEED, startSandbox } from './server.js';
 import type { ClosedShape, Fault, RoundState, Sandbox } from './types.js';
 
@@ -30,6 +32,9 @@ Options:
   --messages <style>     validation messages: tools | legacy (default tools)
   --no-history           no earlier-round submissions
   --models-dir <dir>     add every model folder of <dir> to the account, to rehearse with your own models
+  --history <list>       earlier rounds per model, e.g. model_a=oo-l,model_b=o-o: o on time, l late, - missed,
+                         oldest first, ending with the round before the current one (default oo for every model)
+  --open-at <duration>   open the next round this long after start (30s, 5m); listed as UPCOMING until then
   -h, --help             this help
 `;
 
@@ -37,6 +42,8 @@ const COMMANDS = `Commands:
   open [n]                       open round n (default: the current number)
   late                           the current round is past closeStakingTime
   closed [null|error]            no round open (rounds(number: 0) gives [null] or the error)
+  open-at <duration>             open the next round after this long (30s, 5m); UPCOMING until then
+  history <model>=<pattern>      set a model's earlier rounds (o on time, l late, - missed; oldest first)
   round                          show the round
   submissions [model]            submissions recorded by create_submission
   webhooks [model]               calls made to the models' webhooks, with their answers
@@ -91,6 +98,16 @@ function command(sandbox: Sandbox, line: string): string {
     case 'close':
       sandbox.setRound('closed', undefined, rest[0] ? { closedShape: rest[0] as ClosedShape } : undefined);
       return describe(sandbox);
+    case 'open-at': {
+      if (!rest[0]) return 'usage: open-at <duration>, e.g. open-at 30s';
+      const next = sandbox.openRoundAt(Date.now() + parseDuration(rest[0], 'open-at'));
+      return `round ${next.number} opens at ${next.openTime}`;
+    }
+    case 'history': {
+      const patterns = parseHistoryFlag(rest.join(','));
+      for (const [model, pattern] of Object.entries(patterns)) sandbox.setHistory(model, pattern);
+      return `history set: ${Object.entries(patterns).map(([m, p]) => `${m}=${p}`).join(', ')}`;
+    }
     case 'round':
       return describe(sandbox);
     case 'submissions': {
@@ -146,6 +163,8 @@ async function main(argv: string[]): Promise<void> {
       messages: { type: 'string' },
       'no-history': { type: 'boolean' },
       'models-dir': { type: 'string' },
+      history: { type: 'string' },
+      'open-at': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
     allowPositionals: false,
@@ -176,7 +195,8 @@ async function main(argv: string[]): Promise<void> {
     versions: values.versions?.split(',').map((v) => v.trim()).filter(Boolean),
     urlTtlSeconds: values['url-ttl'] === undefined ? undefined : int('url-ttl', values['url-ttl'], 3600),
     messageStyle: messages,
-    history: !values['no-history'],
+    history: values['no-history'] ? false : values.history ? parseHistoryFlag(values.history) : true,
+    openAt: values['open-at'] ? Date.now() + parseDuration(values['open-at'], '--open-at') : undefined,
     eagerData: false,
   });
 
@@ -190,6 +210,7 @@ async function main(argv: string[]): Promise<void> {
   const lines = accounts[0].models.map(({ name }) => `  ${name.padEnd(22)} ${sandbox.modelId(name)}`);
   process.stderr.write(`models:\n${lines.join('\n')}\n(example_model_upload is managed by Numerai Model Uploads: API submissions are refused)\n`);
   process.stderr.write('type help for commands; Ctrl-C stops the sandbox\n');
+  sandbox.onRoundOpen((round) => process.stderr.write(`round ${round.number} opened at ${round.openTime}\n`));
 
   const rl = createInterface({ input: process.stdin, terminal: false });
   rl.on('line', (line) => {

@@ -20,7 +20,7 @@ import { handleGraphql, partsResolver } from './graphql.js';
 import { jsonReply, Wire, type Served } from './http.js';
 import { iso, RoundClock } from './rounds/clock.js';
 import { UrlSigner } from './signing.js';
-import { seedHistory } from './submissions/api.js';
+import { seedHistory, setModelHistory } from './submissions/api.js';
 import { handleDownload, handleUpload } from './transfers.js';
 import type { Sandbox, SandboxOptions, ServedRequest } from './types.js';
 import { SandboxWorld } from './world.js';
@@ -54,7 +54,8 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     messageStyle: options.messageStyle ?? 'tools',
     webhookTimeoutMs: options.webhookTimeoutMs ?? 10_000,
   });
-  if (options.history !== false) seedHistory(world);
+  if (options.history !== false) seedHistory(world, options.history === true || options.history === undefined ? {} : options.history);
+  if (options.openAt !== undefined) clock.openAt(options.openAt);
   const requests: ServedRequest[] = [];
   const log = (entry: ServedRequest) => {
     requests.push(entry);
@@ -118,6 +119,16 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     setRound(roundState, number, opts) {
       clock.set(roundState, number, opts?.closedShape);
     },
+    openRoundAt(time) {
+      const next = clock.openAt(typeof time === 'number' ? time : time.getTime());
+      return { number: next.number, openTime: iso(next.openTime) };
+    },
+    onRoundOpen(listener) {
+      return clock.onOpen(listener);
+    },
+    setHistory(modelName, pattern) {
+      setModelHistory(world, world.modelByName(modelName), pattern);
+    },
     round() {
       const t = clock.currentTimes();
       return {
@@ -169,6 +180,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     },
     close() {
       world.webhooks.close();
+      clock.stop();
       return new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeAllConnections();

@@ -1,6 +1,10 @@
 /** The public types of the sandbox (see server.ts for `startSandbox`). */
+import type { RoundOpened } from './rounds/clock.js';
+import type { SandboxHistory } from './rounds/history.js';
 import type { WebhookCall } from './webhooks/deliver.js';
 
+export type { RoundOpened } from './rounds/clock.js';
+export type { SandboxHistory } from './rounds/history.js';
 export type { WebhookCall } from './webhooks/deliver.js';
 
 export type RoundState = 'open' | 'closed' | 'late';
@@ -81,8 +85,14 @@ export interface SandboxOptions {
    * is at most 2,000,000; larger synthetic data is generated in the background after start, and on first use).
    */
   eagerData?: boolean;
-  /** Seed each non-managed model with submissions for the two previous rounds (default true). */
-  history?: boolean;
+  /**
+   * Earlier rounds' submissions. true (default): every non-managed model on time in the two rounds before the current
+   * one; false: none; or per model name a pattern of `o` (on time), `l` (late), `-` (missed), oldest round first and
+   * ending with the round before the current one, e.g. `{ model_a: 'ooo-l' }` (models not named get the default).
+   */
+  history?: boolean | SandboxHistory;
+  /** Open the next round at this time (ms since the epoch, on the `now` clock); until then it is listed as UPCOMING. */
+  openAt?: number;
   /** Validation messages of create_submission: numerai-tools' (default) or the older sentences of 2021–2022. */
   messageStyle?: 'tools' | 'legacy';
   /** How long a call to a model's webhook waits for its answer, ms (default 10,000). */
@@ -144,6 +154,15 @@ export interface Sandbox {
   /** Keys of the default account lacking one scope ("Insufficient permission for <scope>"). */
   keyWithout(scope: Scope): { publicId: string; secretKey: string };
   setRound(state: RoundState, number?: number, options?: { closedShape?: ClosedShape }): void;
+  /**
+   * Open the next round (current number + 1) at a time, e.g. `sandbox.openRoundAt(Date.now() + 30_000)`. Until then
+   * `rounds(status: UPCOMING)` lists it with that openTime and `rounds(number: 0)` answers as before.
+   */
+  openRoundAt(time: Date | number): { number: number; openTime: string };
+  /** Told each time a round opens (open-at, or setRound('open') to a new number or after closed). Returns an unsubscribe. */
+  onRoundOpen(listener: (round: RoundOpened) => void): () => void;
+  /** Replace one model's submissions to earlier rounds with a history pattern (see SandboxOptions.history). */
+  setHistory(modelName: string, pattern: string): void;
   round(): { number: number; state: RoundState; closedShape: ClosedShape; openTime: string; closeStakingTime: string; closeTime: string };
   inject(operation: SandboxOperation, fault: Fault): void;
   clearFaults(): void;

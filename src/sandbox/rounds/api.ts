@@ -83,7 +83,8 @@ export function roundView(world: SandboxWorld, tournament: number, times: RoundT
 
 /**
  * `rounds(number: 0)` is the open round (`[null]` or an error while none is open, see ClosedShape); `number: n`
- * that round; otherwise the latest 100 rounds, newest first, filtered by status and cut to `limit`.
+ * that round; otherwise the upcoming round (when one is set to open, see RoundClock.openAt) and the latest 100 rounds,
+ * newest first, filtered by status (UPCOMING, OPEN, RESOLVING, RESOLVED) and cut to `limit`.
  */
 function rounds(world: SandboxWorld, args: Record<string, unknown>) {
   const { clock } = world;
@@ -105,6 +106,10 @@ function rounds(world: SandboxWorld, args: Record<string, unknown>) {
   }
   const now = world.now();
   const out = [];
+  // The round set to open next (open-at) is listed first, as UPCOMING, with its openTime.
+  const next = clock.upcoming();
+  if (next && (!status || status === 'UPCOMING')) out.push(roundView(world, tournament, next));
+  if (limit !== undefined && limit !== null && out.length >= limit) return out;
   for (let n = clock.number; n >= Math.max(1, clock.number - 99); n--) {
     const t = clock.times(n)!;
     const isOpen = n === clock.number && clock.acceptsSubmissions();

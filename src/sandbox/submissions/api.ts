@@ -11,7 +11,9 @@ import type { ModelView } from '../accounts/api.js';
 import { classicLiveIds } from '../datasets/files.js';
 import type { ApiPart, Ctx } from '../part.js';
 import { roundView } from '../rounds/api.js';
+import type { SandboxModel } from '../accounts/keys.js';
 import { datestamp, iso, ROUND_NOT_OPEN } from '../rounds/clock.js';
+import { DEFAULT_HISTORY_PATTERN, parsePattern, seededSubmissions, type SandboxHistory } from '../rounds/history.js';
 import { arg } from '../spellings.js';
 import type { SandboxWorld, StoredSubmission } from '../world.js';
 import { checkUpload } from './check.js';
@@ -114,33 +116,43 @@ type UploadAuth { filename: String url: String }
   }),
 };
 
-/** Seed each non-managed model with a submission for the two rounds before the current one. */
-export function seedHistory(world: SandboxWorld): void {
-  const current = world.clock.number;
+/**
+ * Seed each non-managed model's submissions to earlier rounds from its history pattern (history.ts): the given one,
+ * else on time in the two rounds before the current one.
+ */
+export function seedHistory(world: SandboxWorld, patterns: SandboxHistory = {}): void {
+  for (const name of Object.keys(patterns)) world.modelByName(name);
   for (const model of world.allModels()) {
     if (model.managedByModelUploads) continue;
-    for (const round of [current - 2, current - 1]) {
-      const times = world.clock.times(round);
-      if (!times) continue;
-      world.stored.push({
-        id: randomUUID(),
-        modelId: model.id,
-        modelName: model.name,
-        tournament: model.tournament,
-        round,
-        filename: `predictions-${suffix()}.csv`,
-        insertedAt: iso(times.openTime + 40 * 60_000),
-        triggerId: null,
-        selected: true,
-        source: 'numerapi',
-        dataDatestamp: datestamp(times.openTime),
-        late: false,
-        rows: 0,
-        bytes: new Uint8Array(),
-        history: true,
-        seq: world.nextSequence(),
-      });
-    }
+    setModelHistory(world, model, patterns[model.name] ?? DEFAULT_HISTORY_PATTERN);
+  }
+}
+
+/** Replace a model's seeded history with the submissions of a pattern ending at the round before the current one. */
+export function setModelHistory(world: SandboxWorld, model: SandboxModel, pattern: string): void {
+  const marks = parsePattern(model.name, pattern);
+  for (let i = world.stored.length - 1; i >= 0; i--) if (world.stored[i].history && world.stored[i].modelId === model.id) world.stored.splice(i, 1);
+  const seeded = seededSubmissions(marks, world.clock.number - 1, (round) => world.clock.times(round));
+  for (const { round, insertedAt, late } of seeded) {
+    const times = world.clock.times(round)!;
+    world.stored.push({
+      id: randomUUID(),
+      modelId: model.id,
+      modelName: model.name,
+      tournament: model.tournament,
+      round,
+      filename: `predictions-${suffix()}.csv`,
+      insertedAt: iso(insertedAt),
+      triggerId: null,
+      selected: true,
+      source: 'numerapi',
+      dataDatestamp: datestamp(times.openTime),
+      late,
+      rows: 0,
+      bytes: new Uint8Array(),
+      history: true,
+      seq: world.nextSequence(),
+    });
   }
 }
 
