@@ -8,7 +8,8 @@ import type { Round, SubmissionRecord } from './ports.js';
 
 /**
  * Which rounds a model is expected to answer. `weekend`: rounds opening on a Saturday (UTC), what the weekly
- * workflow submits to. `all`: every round day, Tuesday to Saturday (the daily workflow).
+ * workflow submits to. `all`: every round Numerai opens (Tuesday to Saturday today; decided by the list of rounds,
+ * not by the weekday, so a change of Numerai's calendar needs no change here), what the daily workflow submits to.
  */
 export type ExpectRounds = 'weekend' | 'all';
 export const EXPECT_ROUNDS: readonly ExpectRounds[] = ['weekend', 'all'];
@@ -27,8 +28,7 @@ export interface ModelPunctuality {
 
 /** Whether a round is one the model is expected to answer. */
 export function isExpected(round: Pick<Round, 'openTime'>, expect: ExpectRounds): boolean {
-  const day = round.openTime.getUTCDay();
-  return expect === 'weekend' ? day === 6 : day >= 2 && day <= 6;
+  return expect === 'all' || round.openTime.getUTCDay() === 6;
 }
 
 /**

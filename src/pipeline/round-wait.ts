@@ -39,8 +39,9 @@ export const POLL_SPREAD_MS = 60_000;
 export const NEAR_DUE_POLL_MIN_MS = 15_000;
 export const NEAR_DUE_POLL_SPREAD_MS = 15_000;
 export const NEAR_DUE_WINDOW_MS = 5 * 60_000;
-/** Wake this long before the upcoming round's openTime. */
+/** Wake this long before the upcoming round's openTime, then look this long after it. */
 export const WAKE_BEFORE_DUE_MS = 10_000;
+export const DUE_MARGIN_MS = 2_000;
 
 /**
  * The open round, waiting up to `waitMs` for one to open. A round that is open but past closeStakingTime is returned
@@ -81,6 +82,9 @@ export async function awaitOpenRound(ports: RoundWaitPorts, options: RoundWaitOp
         reporter.log('info', `Round ${upcoming!.number} is due at ${upcoming!.openTime.toISOString()} (in ${formatDuration(due - now)}): sleeping until just before it.`);
       }
       sleepMs = due - WAKE_BEFORE_DUE_MS - now;
+    } else if (due !== undefined && now < due + DUE_MARGIN_MS) {
+      // Just before the due time: look right after it.
+      sleepMs = due + DUE_MARGIN_MS - now;
     } else {
       const nearDue = due !== undefined && now < due + NEAR_DUE_WINDOW_MS;
       sleepMs = nearDue ? NEAR_DUE_POLL_MIN_MS + random() * NEAR_DUE_POLL_SPREAD_MS : POLL_MIN_MS + random() * POLL_SPREAD_MS;
