@@ -93,11 +93,11 @@ async function readRound(run: PlanContext, plan: RoundPlan): Promise<'next' | 's
   }
   const round = plan.round;
   const closes = round.closeStakingTime;
-  if (closes && clock.now().getTime() > closes.getTime()) {
+  if (submissionsAreLate(round, clock.now())) {
     plan.late = true;
     reporter.log(
       'warning',
-      `Round ${round.number} closed for on-time submissions at ${closes.toISOString()}: submissions now are late ` +
+      `Round ${round.number} closed for on-time submissions at ${closes?.toISOString()}: submissions now are late ` +
         '(scored without stake; Numerai queues them for the next round). Going on.',
     );
   } else {
@@ -233,6 +233,11 @@ function stopPlan(plan: RoundPlan, error: NonNullable<RoundPlan['error']>): 'sto
     delete entry.model;
   }
   return 'stop';
+}
+
+/** Whether a submission made now is late for the round: its on-time deadline (closeStakingTime) has passed. */
+export function submissionsAreLate(round: Round, now: Date): boolean {
+  return round.closeStakingTime !== null && now.getTime() > round.closeStakingTime.getTime();
 }
 
 function fail(entry: PlannedModel, errorClass: ErrorClass, message: string): void {
