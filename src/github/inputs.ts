@@ -219,8 +219,6 @@ export function parseExpectRounds(value: string): ExpectRounds {
   );
 }
 
-const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
-
 /** The API URL carries the secret key in a header: plain http only to this machine. */
 export function parseApiUrl(value: string): string {
   let url: URL;
