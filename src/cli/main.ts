@@ -10,7 +10,7 @@ import { parseCommandLine, PROGRAM, UsageError, type CommandName, type LocalFile
 import { planJson, renderPlan, renderRunReport } from './format.js';
 import type { InitOptions } from './init.js';
 import type { OfflineFiles } from './offline.js';
-import { LocalDatasetStore } from './local-store.js';
+import { LocalDatasetStore } from '../store/local.js';
 import { packageInfo } from './package-info.js';
 import { TerminalReporter, type OutputStream } from './terminal-reporter.js';
 

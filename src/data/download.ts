@@ -16,8 +16,8 @@
 import { mkdir, open, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 
-import { describeFailure, displayUrl, snippet, type Redactor } from '../numerai/redact.js';
-import { backoffDelay, parseRetryAfter, resolveRetryPolicy, type RetryPolicy } from '../numerai/retry.js';
+import { describeFailure, displayUrl, snippet, type Redactor } from '../http/redact.js';
+import { backoffDelay, parseRetryAfter, resolveRetryPolicy, type RetryPolicy } from '../http/retry.js';
 
 export interface DownloadOptions extends Partial<RetryPolicy> {
   /** Called after every chunk with the bytes the destination file has so far and the full size when known. */

@@ -3,7 +3,7 @@
  * to one concern lives in its own module; this file only wires them (like actions/checkout's main.ts).
  */
 import * as core from '@actions/core';
-import { LocalDatasetStore } from '../cli/local-store.js';
+import { LocalDatasetStore } from '../store/local.js';
 import { createNumeraiClient, describeRetry } from '../numerai/index.js';
 import { systemClock, type Reporter } from '../pipeline/ports.js';
 import { exitCodeFor, modelsWithStatus, type RunReport } from '../pipeline/report.js';

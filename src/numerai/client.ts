@@ -11,7 +11,7 @@ import { datasetUrl, listDatasets } from './datasets.js';
 import { errorClassOf } from './error-class.js';
 import type { NumeraiError } from './errors.js';
 import { accountModels } from './models.js';
-import type { RetryPolicy } from './retry.js';
+import type { RetryPolicy } from '../http/retry.js';
 import { currentRound, listRounds, upcomingRound } from './rounds.js';
 import { modelSubmissions, submissionForRound, submissionHistory, type SubmissionSummary } from './submissions.js';
 import { GraphqlTransport, type Credentials } from './transport.js';

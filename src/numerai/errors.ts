@@ -1,7 +1,7 @@
 /**
  * Every failure of a Numerai API call is one NumeraiError with a stable `kind`, so callers decide by kind, never by
  * parsing message text. Messages carry what went wrong, on which operation, and what the server said; they never
- * carry the secret key (the transport redacts every text it puts in an error, see redact.ts).
+ * carry the secret key (the transport redacts every text it puts in an error, see src/http/redact.ts).
  */
 
 export type NumeraiErrorKind =

@@ -7,4 +7,4 @@ export { accountModels, ACCOUNT_MODELS_QUERY } from './models.js';
 export { submissionForRound, modelSubmissions, MODEL_SUBMISSIONS_QUERY, type SubmissionSummary } from './submissions.js';
 export { listDatasets, datasetUrl, LIST_DATASETS_QUERY, DATASET_URL_QUERY } from './datasets.js';
 export { uploadPredictions, submissionUploadAuth, createSubmission, type UploadInput, type UploadAuth } from './upload.js';
-export { backoffDelay, parseRetryAfter, DEFAULT_RETRY_POLICY, type RetryPolicy } from './retry.js';
+export { backoffDelay, parseRetryAfter, DEFAULT_RETRY_POLICY, type RetryPolicy } from '../http/retry.js';

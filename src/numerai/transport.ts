@@ -7,8 +7,8 @@
  */
 
 import { classifyGraphqlMessages, kindForStatus, NumeraiError, TRANSIENT_KINDS, type NumeraiErrorKind } from './errors.js';
-import { describeFailure, displayUrl, redactorFor, snippet, type Redactor } from './redact.js';
-import { backoffDelay, parseRetryAfter, resolveRetryPolicy, type RetryPolicy } from './retry.js';
+import { describeFailure, displayUrl, redactorFor, snippet, type Redactor } from '../http/redact.js';
+import { backoffDelay, parseRetryAfter, resolveRetryPolicy, type RetryPolicy } from '../http/retry.js';
 
 export interface Credentials {
   publicId: string;

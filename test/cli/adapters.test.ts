@@ -3,7 +3,7 @@ import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { test } from 'node:test';
-import { LocalDatasetStore } from '../../src/cli/local-store.js';
+import { LocalDatasetStore } from '../../src/store/local.js';
 import { TerminalReporter } from '../../src/cli/terminal-reporter.js';
 import { predictionStats } from '../../src/pipeline/stats.js';
 

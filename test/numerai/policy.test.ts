@@ -4,8 +4,8 @@ import { test } from 'node:test';
 import { DownloadError } from '../../src/data/download.js';
 import { errorClassOf } from '../../src/numerai/error-class.js';
 import { classifyGraphqlMessages, NumeraiError, type NumeraiErrorKind } from '../../src/numerai/errors.js';
-import { displayUrl, redactorFor } from '../../src/numerai/redact.js';
-import { backoffDelay, parseRetryAfter } from '../../src/numerai/retry.js';
+import { displayUrl, redactorFor } from '../../src/http/redact.js';
+import { backoffDelay, parseRetryAfter } from '../../src/http/retry.js';
 
 test('backoff doubles from the base, is capped, and jitters within the upper half of each step', () => {
   const policy = { backoffBaseMs: 1_000, backoffMaxMs: 5_000 };

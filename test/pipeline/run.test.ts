@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { readFile, stat, writeFile } from 'node:fs/promises';
 import { describe, test } from 'node:test';
-import { LocalDatasetStore } from '../../src/cli/local-store.js';
+import { LocalDatasetStore } from '../../src/store/local.js';
 import { exitCodeFor } from '../../src/pipeline/report.js';
 import { planCurrentRound, runPipeline, reportPath } from '../../src/pipeline/run.js';
 import type { PipelineSettings } from '../../src/pipeline/settings.js';

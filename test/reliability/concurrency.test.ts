@@ -27,7 +27,7 @@ import {
   type Run,
   type Workspace,
 } from './kit.js';
-import { LocalDatasetStore } from '../../src/cli/local-store.js';
+import { LocalDatasetStore } from '../../src/store/local.js';
 import { TerminalReporter } from '../../src/cli/terminal-reporter.js';
 import { runPipeline } from '../../src/pipeline/run.js';
 import { scenario } from './results.js';

@@ -9,7 +9,7 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, wr
 import { tmpdir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { LocalDatasetStore } from '../../src/cli/local-store.js';
+import { LocalDatasetStore } from '../../src/store/local.js';
 import { TerminalReporter } from '../../src/cli/terminal-reporter.js';
 import { createNumeraiClient, describeRetry, errorClassOf } from '../../src/numerai/index.js';
 import type { Clock, DatasetStore, NumeraiPort, Reporter } from '../../src/pipeline/ports.js';

@@ -3,9 +3,10 @@ import { join } from 'node:path';
 import { TOURNAMENTS, type DatasetKey, type DatasetStore } from '../pipeline/ports.js';
 
 /**
- * The CLI's dataset store: a plain folder, laid out as <dataDir>/<tournament>/<version>/round-<n>/<file>. The path
- * the pipeline downloads to is the stored copy itself, so `save` has nothing to copy; it prunes the version's older
- * rounds instead, which keeps the folder to one round's files per dataset version.
+ * The local-folder dataset store, an adapter of the pipeline's DatasetStore port used by both shells: the CLI, and the
+ * action when its cache is off. A plain folder, laid out as <dataDir>/<tournament>/<version>/round-<n>/<file>. The
+ * path the pipeline downloads to is the stored copy itself, so `save` has nothing to copy; it prunes the version's
+ * older rounds instead, which keeps the folder to one round's files per dataset version.
  */
 export class LocalDatasetStore implements DatasetStore {
   constructor(readonly dataDir: string) {}
