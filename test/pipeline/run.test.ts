@@ -362,3 +362,34 @@ describe('planCurrentRound', () => {
     assert.equal(numerai.count('download'), 2);
   });
 });
+
+describe('a round that changes under a run', () => {
+  test('a new round opened before the upload: nothing is uploaded into it, and the message says why', async () => {
+    const { numerai, run } = await setup();
+    let looks = 0;
+    numerai.before = (operation) => {
+      // The plan sees round 500; by the time of the uploads round 501 has opened.
+      if (operation === 'rounds' && ++looks > 1) numerai.round = { ...numerai.round!, number: 501 };
+    };
+    const report = await run();
+    assert.equal(numerai.count('upload'), 0, 'no prediction of round 500 went into round 501');
+    for (const model of report.models) {
+      assert.equal(model.status, 'failed');
+      assert.equal(model.stage, 'upload');
+      assert.equal(model.errorClass, 'DataError');
+      assert.match(model.message!, /^round 501 opened during this run: these predictions were made from round 500's live data, so they were not uploaded into round 501/);
+    }
+  });
+
+  test('the round closed before the upload: not uploaded', async () => {
+    const { numerai, run } = await setup();
+    let looks = 0;
+    numerai.before = (operation) => {
+      if (operation === 'rounds' && ++looks > 1) numerai.round = null;
+    };
+    const report = await run();
+    assert.equal(numerai.count('upload'), 0);
+    assert.match(report.models[0].message!, /^round 500 closed during this run and no round is open now/);
+  });
+});
+
