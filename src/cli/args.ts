@@ -19,6 +19,7 @@ export const COMMANDS: Record<CommandName, string> = {
 /** Commands with their own option parsing, listed in the main help. */
 export const OTHER_COMMANDS = {
   sandbox: 'start a local Numerai API with synthetic data to rehearse against (--models-dir adds your models)',
+  webhook: 'set, show or test the round-open webhook of your models (set <url> | show | test | remove)',
 } as const;
 
 /** Wrong usage: the CLI prints the one-line reason and exits 2. */
@@ -122,6 +123,7 @@ export type ParsedCommand =
   | { kind: 'version' }
   | { kind: 'init'; options: InitOptions }
   | { kind: 'sandbox'; argv: string[] }
+  | { kind: 'webhook'; argv: string[] }
   | { kind: 'run'; command: CommandName; settings: PipelineSettings; json: boolean; files: LocalFiles };
 
 /** Local dataset files named on the command line. */
@@ -146,6 +148,7 @@ export function parseCommandLine(argv: readonly string[], environment: CliEnviro
   }
   if (first === '--version' || first === '-v') return { kind: 'version' };
   if (first === 'sandbox') return { kind: 'sandbox', argv: rest };
+  if (first === 'webhook') return { kind: 'webhook', argv: rest };
   if (!isCommand(first)) {
     throw new UsageError(
       first.startsWith('-')
@@ -290,7 +293,7 @@ function describeParseError(error: unknown, command: CommandName): string {
 }
 
 /** The variables of a .env file: the one given, else ./.env when present. A file given but missing is wrong usage. */
-function readEnvFile(given: string | undefined, cwd: string): Record<string, string> {
+export function readEnvFile(given: string | undefined, cwd: string): Record<string, string> {
   const path = resolve(cwd, given ?? '.env');
   let content: string;
   try {

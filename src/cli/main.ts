@@ -4,7 +4,7 @@ import { makeRedactor } from '../pipeline/errors.js';
 import { systemClock, TOURNAMENTS, type Clock, type NumeraiPort } from '../pipeline/ports.js';
 import { exitCodeFor } from '../pipeline/report.js';
 import { planCurrentRound, reportPath, runPipeline } from '../pipeline/run.js';
-import type { PipelineSettings } from '../pipeline/settings.js';
+import { DEFAULT_SETTINGS, type PipelineSettings } from '../pipeline/settings.js';
 import type { RunReport } from '../pipeline/report.js';
 import { parseCommandLine, PROGRAM, UsageError, type CommandName, type LocalFiles } from './args.js';
 import { planJson, renderPlan, renderRunReport } from './format.js';
@@ -54,6 +54,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     runSandbox(parsed.argv);
     return EXIT.ok;
   }
+  if (parsed.kind === 'webhook') return webhook(parsed.argv, io);
   const { command, settings, json, files } = parsed;
   const redact = makeRedactor([settings.secretKey]);
   try {
@@ -165,6 +166,36 @@ async function storedFeatures(dataDir: string): Promise<Map<string, FeatureSetsD
     if (path) found.set(version, await readFeaturesJson(path));
   }
   return found;
+}
+
+/** `webhook set|show|test|remove`: the models' round-open webhook, through the Numerai client. */
+async function webhook(argv: string[], io: CliIo): Promise<number> {
+  const { parseWebhookCommand, runWebhookCommand, WEBHOOK_HELP } = await import('./webhook.js');
+  let command;
+  try {
+    command = parseWebhookCommand(argv, { env: io.env, cwd: io.cwd });
+  } catch (error) {
+    if (!(error instanceof UsageError)) throw error;
+    io.stderr.write(`${PROGRAM}: ${error.message}\n`);
+    return EXIT.usage;
+  }
+  if (command === 'help') {
+    io.stdout.write(WEBHOOK_HELP);
+    return EXIT.ok;
+  }
+  const { createNumeraiClient, describeRetry } = await import('../numerai/index.js');
+  const { modelWebhooks, setSubmissionWebhook, triggerModelWebhook } = await import('../numerai/webhooks.js');
+  const reporter = new TerminalReporter(io.stderr);
+  const client = createNumeraiClient(
+    { ...DEFAULT_SETTINGS, apiUrl: command.apiUrl, publicId: command.publicId, secretKey: command.secretKey },
+    { onRetry: (event) => reporter.log('warning', describeRetry(event)) },
+  );
+  const api = {
+    modelWebhooks: () => modelWebhooks(client.transport),
+    setSubmissionWebhook: (modelId: string, url: string | null) => setSubmissionWebhook(client.transport, modelId, url),
+    triggerModelWebhook: (modelId: string) => triggerModelWebhook(client.transport, modelId),
+  };
+  return runWebhookCommand(command, api, io, makeRedactor([command.secretKey]));
 }
 
 /** `init`: the files written, kept or left as they were, then the next steps. Exit 1 when a file was kept. */

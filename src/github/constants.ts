@@ -11,6 +11,7 @@ export const Inputs = {
   Models: 'models',
   DryRun: 'dry-run',
   Force: 'force',
+  TriggerId: 'trigger-id',
   Cache: 'cache',
   DataDir: 'data-dir',
   OutputDir: 'output-dir',

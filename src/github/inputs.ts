@@ -117,6 +117,7 @@ function readRemainingInputs(source: InputSource, secrets: { publicId: string; s
     models: parseModelList(read(Inputs.Models)),
     force: bool(Inputs.Force),
     dryRun: bool(Inputs.DryRun),
+    triggerId: parseTriggerId(read(Inputs.TriggerId)),
     dataDir: path.resolve(runner.workspace, valueOr(Inputs.DataDir)),
     outputDir: outputDir ? path.resolve(runner.workspace, outputDir) : path.join(runner.temp, DEFAULT_OUTPUT_SUBDIR),
     threads: threadsInput(valueOr(Inputs.Threads)),
@@ -135,6 +136,19 @@ function readRemainingInputs(source: InputSource, secrets: { publicId: string; s
     keepScheduleAlive: bool(Inputs.KeepScheduleAlive),
     runner,
   };
+}
+
+/**
+ * The `trigger-id` input: the id Numerai sent with its round-open webhook call, forwarded by the relay as a dispatch
+ * input. Empty (a scheduled or hand-started run) means none. It goes into a GraphQL variable, never into a shell, but
+ * only the characters of an id are taken, so that a mistyped value is reported rather than sent.
+ */
+export function parseTriggerId(value: string): string | null {
+  if (value === '') return null;
+  if (!/^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/.test(value)) {
+    throw new InputError(Inputs.TriggerId, `${JSON.stringify(value.slice(0, 40))} is not a trigger id: expected 1-128 characters of A-Z a-z 0-9 . _ : - (or empty)`);
+  }
+  return value;
 }
 
 export function readRunnerContext(env: NodeJS.ProcessEnv): RunnerContext {

@@ -213,7 +213,8 @@ function headline(report: RunReport): string {
 function runFacts(report: RunReport): string {
   const tournament = Object.entries(TOURNAMENTS).find(([, id]) => id === report.tournament)?.[0] ?? `tournament ${report.tournament}`;
   const took = Date.parse(report.finishedAt) - Date.parse(report.startedAt);
-  return `Tournament: ${tournament} · started ${report.startedAt} · took ${Number.isFinite(took) ? formatDuration(took) : '?'}`;
+  const by = report.trigger ? ` · started by ${report.trigger.event ?? 'an unknown event'}${report.trigger.id ? ` (Numerai's round-open webhook, trigger ${report.trigger.id})` : ''}` : '';
+  return `Tournament: ${tournament} · started ${report.startedAt}${by} · took ${Number.isFinite(took) ? formatDuration(took) : '?'}`;
 }
 
 /** "3 submitted · 1 skipped · 0 failed" (and the dry-run count when there is one). */

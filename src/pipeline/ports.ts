@@ -57,8 +57,8 @@ export interface NumeraiPort {
   datasetUrl(filename: string, round: number | undefined, tournament: number): Promise<string>;
   /** Download a URL to `destination` (atomic, resumable, size-checked). */
   download(url: string, destination: string, onProgress?: (received: number, total: number | null) => void): Promise<void>;
-  /** Upload auth → PUT → create_submission. Returns the submission id. */
-  uploadPredictions(input: { modelId: string; tournament: number; filename: string; csv: Uint8Array }): Promise<string>;
+  /** Upload auth → PUT → create_submission (with the webhook's trigger id, when the run has one). Returns the submission id. */
+  uploadPredictions(input: { modelId: string; tournament: number; filename: string; csv: Uint8Array; triggerId?: string }): Promise<string>;
   /**
    * Optional: how this adapter's own failures map to the report's error classes ('InternalError' for errors it does
    * not know). Without it the pipeline reads the errors' shape (a NumeraiError's `kind` and `operation`).

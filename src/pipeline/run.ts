@@ -124,6 +124,7 @@ export async function runPipeline(settings: PipelineSettings, ports: PipelinePor
   const recentRounds = ran.error ? undefined : await lookBack(settings, ran.ports, ran.plan);
   const report = runReport(ran);
   report.trigger = triggerReport(settings.triggerEvent, ran.startedAt, ran.plan.round, ran.plan.waitedMs);
+  if (settings.triggerId) report.trigger.id = settings.triggerId;
   if (recentRounds) report.recentRounds = recentRounds;
   if (report.error) reporter.log('error', report.error.message);
   await writeReport(report, reportPath(settings), reporter);
@@ -419,6 +420,7 @@ async function upload(run: RunContext, model: ModelRun): Promise<'done'> {
     filename: `${entry.name}_round${round}.csv`,
     csv: new TextEncoder().encode(model.csv!),
     existingSubmissionId: entry.existingSubmissionId,
+    triggerId: run.settings.triggerId,
   });
   report.submissionId = outcome.submissionId;
   report.uploadAttempts = outcome.attempts;

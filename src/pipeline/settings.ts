@@ -36,6 +36,11 @@ export interface PipelineSettings {
   expectRounds: ExpectRounds;
   /** How many of the latest expected rounds are looked back at. */
   lookbackRounds: number;
+  /**
+   * The trigger id of Numerai's round-open webhook call that started this run (through the relay), passed back as
+   * create_submission's triggerId; null when the run was not started by the webhook.
+   */
+  triggerId: string | null;
   /** What started the run (schedule, workflow_dispatch, repository_dispatch, cli), for the report; null when unknown. */
   triggerEvent: string | null;
 }
@@ -66,6 +71,7 @@ export const DEFAULT_SETTINGS: Omit<PipelineSettings, 'publicId' | 'secretKey'> 
   waitForRoundMs: 0,
   expectRounds: DEFAULT_EXPECT_ROUNDS,
   lookbackRounds: DEFAULT_LOOKBACK_ROUNDS,
+  triggerId: null,
   triggerEvent: null,
 };
 

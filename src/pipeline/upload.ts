@@ -11,6 +11,8 @@ export interface UploadRequest {
   csv: Uint8Array;
   /** The model's submission for this round before this run (under `force`), so a new one can be told from it. */
   existingSubmissionId: string | null;
+  /** The trigger id of Numerai's round-open webhook call that started the run, passed back with the submission. */
+  triggerId: string | null;
 }
 
 export interface UploadOutcome {
@@ -47,6 +49,7 @@ export async function uploadOnce(run: UploadContext, request: UploadRequest): Pr
         tournament: request.tournament,
         filename: request.filename,
         csv: request.csv,
+        ...(request.triggerId ? { triggerId: request.triggerId } : {}),
       });
       return { submissionId, attempts: attempt, recovered: false };
     } catch (error) {

@@ -56,6 +56,8 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   });
   if (options.history !== false) seedHistory(world, options.history === true || options.history === undefined ? {} : options.history);
   if (options.openAt !== undefined) clock.openAt(options.openAt);
+  // Numerai calls every model's webhook the moment a round opens.
+  clock.onOpen((round) => world.webhooks.roundOpened(round.number, world.allModels()));
   const requests: ServedRequest[] = [];
   const log = (entry: ServedRequest) => {
     requests.push(entry);

@@ -3,7 +3,7 @@ import * as path from 'node:path';
 import { describe, it } from 'node:test';
 import { DEFAULT_SETTINGS, NUMERAI_API_URL, parseThreads } from '../../src/pipeline/settings.js';
 import { DEFAULT_OUTPUT_SUBDIR, InputDefaults, Inputs, type InputName } from '../../src/github/constants.js';
-import { artifactSuffix, InputError, parseApiUrl, parseModelList, readActionSettings, runnerInputs, type InputSource } from '../../src/github/inputs.js';
+import { artifactSuffix, InputError, parseApiUrl, parseModelList, parseTriggerId, readActionSettings, runnerInputs, type InputSource } from '../../src/github/inputs.js';
 
 const CANARY_SECRET = 'canary-secret-9f8e7d6c5b4a';
 const ENV = { GITHUB_WORKSPACE: '/runner/work/repo', RUNNER_TEMP: '/runner/temp', GITHUB_REPOSITORY: 'octo/models', GITHUB_RUN_ID: '42', GITHUB_RUN_ATTEMPT: '1' };
@@ -177,6 +177,14 @@ describe('parseModelList', () => {
   it('explains a malformed JSON list', () => {
     assert.throws(() => parseModelList('["a",'), /Input "models": looks like a JSON list but does not parse/);
     assert.throws(() => parseModelList('[1]'), /must be a list of model name strings/);
+  });
+});
+
+describe('parseTriggerId', () => {
+  it('takes an id, empty as none, and refuses anything else naming the input', () => {
+    assert.equal(parseTriggerId(''), null);
+    assert.equal(parseTriggerId('0b8f0c57-3a4e-4a43-9d55-1c1f3f6f5e01'), '0b8f0c57-3a4e-4a43-9d55-1c1f3f6f5e01');
+    assert.throws(() => parseTriggerId('$(curl x)'), /trigger-id.*is not a trigger id: expected 1-128 characters/);
   });
 });
 

@@ -87,9 +87,9 @@ describe('the submitting workflows', () => {
     });
   }
 
-  it('submit.yml runs this repository\'s action with all three dispatch inputs', async () => {
+  it('submit.yml runs this repository\'s action with every dispatch input', async () => {
     const { template, raw } = await parseWorkflowFile('.github/workflows/submit.yml');
-    assert.deepEqual(Object.keys(template.events.workflow_dispatch?.inputs ?? {}).sort(), ['dry-run', 'force', 'models']);
+    assert.deepEqual(Object.keys(template.events.workflow_dispatch?.inputs ?? {}).sort(), ['dry-run', 'force', 'models', 'reason', 'trigger-id']);
     const [step] = autopilotSteps(raw);
     assert.equal(step.uses, './');
     assert.equal(step.with?.models, '${{ inputs.models }}');
@@ -98,6 +98,18 @@ describe('the submitting workflows', () => {
     const saturday = cronTimes(template.events.schedule![0].cron);
     assert.ok(saturday.every((t) => t.day === 6 && t.hour >= 13), 'first run an hour or more after the 12:00 UTC opening');
   });
+
+  for (const file of ['.github/workflows/submit.yml', '.github/workflow-templates/daily-rounds.yml', '.github/workflow-templates/sharded.yml']) {
+    it(`${file} takes the webhook relay's dispatch (trigger-id and reason) and passes the trigger id to the action`, async () => {
+      const { template, raw } = await parseWorkflowFile(file);
+      const inputs = template.events.workflow_dispatch?.inputs ?? {};
+      for (const name of ['trigger-id', 'reason']) {
+        assert.equal(inputs[name]?.type, 'string', `${file}: input ${name}`);
+        assert.equal(inputs[name]?.required ?? false, false, `${file}: input ${name} is optional (runs started by hand leave it empty)`);
+      }
+      for (const step of autopilotSteps(raw)) assert.equal(step.with?.['trigger-id'], '${{ inputs.trigger-id }}');
+    });
+  }
 
   it('the daily-rounds template runs every round day, Tuesday to Saturday', async () => {
     const { template } = await parseWorkflowFile('.github/workflow-templates/daily-rounds.yml');

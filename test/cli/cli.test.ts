@@ -41,7 +41,7 @@ describe('usage', () => {
   });
 
   const wrong: [string[], RegExp, Record<string, string>?][] = [
-    [['frobnicate'], /^numerai-autopilot: unknown command "frobnicate": expected one of submit, plan, predict, check, init, sandbox\n$/],
+    [['frobnicate'], /^numerai-autopilot: unknown command "frobnicate": expected one of submit, plan, predict, check, init, sandbox, webhook\n$/],
     [['predict', '--live', 'x.parquet'], /^numerai-autopilot: predict: --live goes with --offline/],
     [['predict', '--offline', '--live', 'nope.parquet', '--features-json', 'nope.json'], /^numerai-autopilot: predict: --live nope\.parquet: no such file\n$/],
     [['predict', '--offline', '--api-url', 'https://x'], /^numerai-autopilot: predict: --offline talks to no API and reads no keys: drop --api-url\n$/],

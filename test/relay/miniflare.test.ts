@@ -4,25 +4,13 @@
  * loopback. One workerd process serves several copies of the worker, each with the bindings of one case.
  */
 import assert from 'node:assert/strict';
-import * as fs from 'node:fs';
-import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { build } from 'esbuild';
 import { Miniflare } from 'miniflare';
 import { GitHubRestEmulator, READ_TOKEN, WRITE_TOKEN } from '../emulators/github-rest.js';
-import { ROOT } from '../e2e/harness.js';
+import { relayWorkerScript } from './worker.js';
 
 const SECRET = 'miniflare-relay-secret-000000000000000000';
 const BODY = JSON.stringify({ roundNumber: 1201, dataVersion: 1, triggerId: 'c0ffee00-0000-4000-8000-000000000001' });
-
-/** The relay as wrangler deploys it: one ES module built from relay/src/index.ts, and wrangler.toml's date. */
-export async function relayWorkerScript(): Promise<{ script: string; compatibilityDate: string }> {
-  const result = await build({ entryPoints: [path.join(ROOT, 'relay/src/index.ts')], bundle: true, format: 'esm', platform: 'neutral', write: false, logLevel: 'silent' });
-  const toml = fs.readFileSync(path.join(ROOT, 'relay/wrangler.toml'), 'utf8');
-  const date = /^compatibility_date\s*=\s*"([^"]+)"/m.exec(toml);
-  assert.ok(date, 'wrangler.toml has a compatibility_date');
-  return { script: result.outputFiles[0].text, compatibilityDate: date[1] };
-}
 
 let github: GitHubRestEmulator;
 let mf: Miniflare;

@@ -111,3 +111,32 @@ describe('triggerModelWebhook', () => {
     }
   });
 });
+
+describe('a round opening', () => {
+  test('POSTs Numerai\'s body to every model with a webhook (not to the others), once per opening', async () => {
+    const second = await webhookReceiver();
+    try {
+      await set('example_gbt', receiver.url);
+      await set('example_linear', second.url);
+      const number = sandbox.round().number + 1;
+      sandbox.setRound('open', number);
+      sandbox.setRound('open', number); // the same round again: not a new opening
+      await sandbox.webhooksSettled();
+      const calls = sandbox.webhookCalls().filter((c) => c.cause === 'round-open');
+      assert.deepEqual(calls.map((c) => [c.modelName, c.round, c.status]).sort(), [['example_gbt', number, 200], ['example_linear', number, 200]]);
+      assert.equal(receiver.calls.length, 1);
+      assert.equal(second.calls.length, 1);
+      const body = JSON.parse(receiver.calls[0].body);
+      assert.deepEqual(body, { roundNumber: number, dataVersion: 1, triggerId: calls.find((c) => c.modelName === 'example_gbt')!.triggerId });
+      assert.notEqual(JSON.parse(second.calls[0].body).triggerId, body.triggerId, 'each model\'s call has its own trigger id');
+
+      sandbox.setRound('closed');
+      sandbox.setRound('open', number + 1);
+      await sandbox.webhooksSettled();
+      assert.equal(receiver.calls.length, 2);
+      assert.equal(JSON.parse(receiver.calls[1].body).roundNumber, number + 1);
+    } finally {
+      await second.close();
+    }
+  });
+});
