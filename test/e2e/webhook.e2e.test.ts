@@ -145,9 +145,9 @@ describe('a round opens: Numerai → relay → workflow_dispatch → the action 
       assert.equal(submissions.length, 1, `${model} submitted once`);
       assert.equal(submissions[0].triggerId, triggerId, `${model}'s submission carries the trigger id`);
     }
-    const report = JSON.parse(fs.readFileSync(parseFileCommands(fs.readFileSync(outputs, 'utf8')).report, 'utf8')) as { schemaVersion: number; trigger?: unknown };
+    const report = JSON.parse(fs.readFileSync(parseFileCommands(fs.readFileSync(outputs, 'utf8')).report, 'utf8')) as { schemaVersion: number; trigger?: { event: string; id?: string; round: number } };
     assert.equal(report.schemaVersion, 2);
-    assert.deepEqual(report.trigger, { event: 'workflow_dispatch', id: triggerId });
+    assert.deepEqual([report.trigger?.event, report.trigger?.id, report.trigger?.round], ['workflow_dispatch', triggerId, ROUND]);
     assert.ok(fs.readFileSync(summary, 'utf8').includes(`started by workflow_dispatch (Numerai's round-open webhook, trigger ${triggerId})`), 'the job summary names the trigger');
     assert.ok(!result.stdout.split('\n').filter((l) => !l.startsWith('::add-mask::')).join('\n').includes(SECRET_KEY), 'the secret key is not logged');
   });

@@ -80,8 +80,6 @@ export class RoundClock {
 
   set(state: RoundState, number?: number, closedShape?: ClosedShape): void {
     if (state !== 'open' && state !== 'closed' && state !== 'late') throw new Error(`sandbox: unknown round state ${String(state)}`);
-    // A round opens when the state becomes open, from another state or to a new number.
-    const opening = state === 'open' && (this.state !== 'open' || (number !== undefined && number !== this.number));
     if (number !== undefined) {
       if (!Number.isInteger(number) || number < 1) throw new Error(`sandbox: round number must be a positive integer, got ${number}`);
     }
