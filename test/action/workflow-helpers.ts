@@ -34,6 +34,33 @@ export function parseActionFile(relative: string): Parsed<ActionTemplate> {
   return { template: convertActionTemplate(result.context, result.value), raw: parseYaml(content) as Record<string, unknown> };
 }
 
+/**
+ * The waits of a `wait-for-round` expression that picks one per cron, e.g.
+ * `${{ github.event.schedule == '13 12 * * 6' && '55m' || '0' }}` → { '13 12 * * 6': 55 } (minutes) and the
+ * fallback's minutes (for every other cron and for runs started by hand).
+ */
+export function waitsByCron(expression: string): { waits: Map<string, number>; otherwise: number } {
+  const body = /^\$\{\{\s*(.*?)\s*\}\}$/s.exec(expression.trim());
+  if (!body) throw new Error(`wait-for-round "${expression}" is not an expression`);
+  const waits = new Map<string, number>();
+  const parts = body[1].split('||').map((part) => part.trim());
+  const fallback = parts.pop()!;
+  for (const part of parts) {
+    const m = /^github\.event\.schedule == '([^']+)' && '([^']+)'$/.exec(part);
+    if (!m) throw new Error(`wait-for-round: cannot read "${part}"`);
+    waits.set(m[1], minutesOf(m[2]));
+  }
+  const last = /^'([^']+)'$/.exec(fallback);
+  if (!last) throw new Error(`wait-for-round: the fallback "${fallback}" is not a quoted duration`);
+  return { waits, otherwise: minutesOf(last[1]) };
+}
+
+function minutesOf(duration: string): number {
+  const m = /^(\d+)(m|h)?$/.exec(duration);
+  if (!m) throw new Error(`"${duration}" is not a duration like 45m`);
+  return Number(m[1]) * (m[2] === 'h' ? 60 : m[2] === 'm' ? 1 : 0);
+}
+
 /** Expands one cron field (numbers, `*`, lists, ranges, steps) into the values it matches. */
 export function cronField(field: string, min: number, max: number): number[] {
   const values = new Set<number>();
@@ -59,13 +86,14 @@ export function cronTimes(expression: string): { day: number; hour: number; minu
 }
 
 /**
- * Whether a Classic round takes submissions at this UTC time, by the published schedule (reference
- * numerai-api.md §7): Tue–Fri 12:00–13:00, Saturday 12:00 until Sunday 14:00. The action itself reads the
- * window from the API; this only keeps the shipped schedules sensible.
+ * Whether a Classic round may take submissions at this UTC time, by the published schedules (reference
+ * numerai-api.md §7, triggers-scores-platforms.md §2): rounds open at 12:00 or 13:00 UTC, Tue–Fri for one hour,
+ * Saturday until Sunday 14:00. The action itself reads the window from the API; this only keeps the shipped
+ * schedules sensible.
  */
 export function insideRoundWindow({ day, hour, minute }: { day: number; hour: number; minute: number }): boolean {
   const minutes = hour * 60 + minute;
-  if (day >= 2 && day <= 5) return minutes >= 12 * 60 && minutes < 13 * 60;
+  if (day >= 2 && day <= 5) return minutes >= 12 * 60 && minutes < 14 * 60;
   if (day === 6) return minutes >= 12 * 60;
   if (day === 0) return minutes < 14 * 60;
   return false;

@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import { describe, it } from 'node:test';
 import type { ActionStep, Job } from '@actions/workflow-parser/model/workflow-template';
 import { Inputs } from '../../src/github/constants.js';
-import { cronTimes, insideRoundWindow, parseActionFile, parseWorkflowFile, ROOT } from './workflow-helpers.js';
+import { cronTimes, insideRoundWindow, parseActionFile, parseWorkflowFile, ROOT, waitsByCron } from './workflow-helpers.js';
 
 const WORKFLOWS = fs.readdirSync(path.join(ROOT, '.github/workflows')).map((f) => `.github/workflows/${f}`);
 const TEMPLATES = fs.readdirSync(path.join(ROOT, '.github/workflow-templates')).filter((f) => f.endsWith('.yml')).map((f) => `.github/workflow-templates/${f}`);
@@ -95,8 +95,8 @@ describe('the submitting workflows', () => {
     assert.equal(step.with?.models, '${{ inputs.models }}');
     assert.equal(step.with?.force, '${{ inputs.force }}');
     assert.equal(step.with?.['dry-run'], '${{ inputs.dry-run }}');
-    const saturday = cronTimes(template.events.schedule![0].cron);
-    assert.ok(saturday.every((t) => t.day === 6 && t.hour >= 13), 'first run an hour or more after the 12:00 UTC opening');
+    const first = cronTimes(template.events.schedule![0].cron);
+    assert.ok(first.every((t) => t.day === 6 && t.hour === 12), 'the first run starts in the hour the round may open, and waits');
   });
 
   for (const file of ['.github/workflows/submit.yml', '.github/workflow-templates/daily-rounds.yml', '.github/workflow-templates/sharded.yml']) {
@@ -111,11 +111,43 @@ describe('the submitting workflows', () => {
     });
   }
 
-  it('the daily-rounds template runs every round day, Tuesday to Saturday', async () => {
+  it('the daily-rounds template runs every round day, Tuesday to Saturday, plus a Sunday backup for Saturday\'s round', async () => {
     const { template } = await parseWorkflowFile('.github/workflow-templates/daily-rounds.yml');
     const days = new Set((template.events.schedule ?? []).flatMap((s) => cronTimes(s.cron)).map((t) => t.day));
-    assert.deepEqual([...days].sort(), [2, 3, 4, 5, 6]);
+    assert.deepEqual([...days].sort(), [0, 2, 3, 4, 5, 6]);
   });
+
+  /**
+   * Rounds open at 12:00 or 13:00 UTC and GitHub starts scheduled runs late or drops them: each round day needs
+   * several runs across the window, early ones that wait for the round (long enough to see a 13:00 opening), and
+   * a job timeout that lets the longest wait finish.
+   */
+  for (const [file, expectRounds, roundDays] of [
+    ['.github/workflows/submit.yml', 'weekend', [6]],
+    ['.github/workflow-templates/daily-rounds.yml', 'all', [2, 3, 4, 5, 6]],
+  ] as const) {
+    it(`${file}: several runs per round day, the early ones wait past a 13:00 opening, expect-rounds ${expectRounds}`, async () => {
+      const { template, raw } = await parseWorkflowFile(file);
+      const crons = (template.events.schedule ?? []).map((s) => s.cron);
+      const [step] = autopilotSteps(raw);
+      assert.equal(step.with?.[Inputs.ExpectRounds], expectRounds);
+      const { waits, otherwise } = waitsByCron(String(step.with?.[Inputs.WaitForRound]));
+      assert.equal(otherwise, 0, 'backups and runs started by hand do not wait');
+      for (const cron of waits.keys()) assert.ok(crons.includes(cron), `the wait names a cron the workflow has: ${cron}`);
+      for (const day of roundDays) {
+        const runs = crons.flatMap((cron) => cronTimes(cron).filter((t) => t.day === day).map((t) => ({ cron, at: t.hour * 60 + t.minute })));
+        runs.sort((a, b) => a.at - b.at);
+        assert.ok(runs.length >= 3, `day ${day}: ${runs.length} runs; a dropped run needs a backup`);
+        const waiting = runs.filter((run) => waits.has(run.cron));
+        assert.ok(waiting.length >= 1 && waiting.every((run, i) => run === runs[i]), `day ${day}: the earliest runs wait, not later ones`);
+        assert.ok(waiting.some((run) => run.at + waits.get(run.cron)! > 13 * 60), `day ${day}: a wait reaches past a 13:00 opening`);
+        assert.ok(runs.some((run) => run.at >= 13 * 60), `day ${day}: a run after a 13:00 opening`);
+      }
+      const job = Object.values(raw.jobs as Record<string, { 'timeout-minutes'?: number }>)[0];
+      const longest = Math.max(...waits.values());
+      assert.ok((job['timeout-minutes'] ?? 360) >= longest + 15, `timeout-minutes ${job['timeout-minutes']} leaves a submission after the ${longest} min wait`);
+    });
+  }
 
   it('the sharded template feeds each matrix leg a JSON list of models', async () => {
     const { raw } = await parseWorkflowFile('.github/workflow-templates/sharded.yml');
