@@ -4,9 +4,10 @@
  * and features.json are the files given (--live, --features-json), or synthetic files of the real live file's shape
  * (the sandbox's generator) when none are given.
  */
-import { access, readdir, readFile } from 'node:fs/promises';
+import { access, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
+import { modelFolderNames } from '../models/folders.js';
 import { PipelineError } from '../pipeline/errors.js';
 import { FEATURES_FILE, LIVE_FILE } from '../pipeline/data.js';
 import type { DatasetKey, DatasetStore, NumeraiPort, Round } from '../pipeline/ports.js';
@@ -73,11 +74,10 @@ export async function syntheticFiles(dir: string, extraFeatures: readonly string
  */
 export async function listedFeatures(modelsDir: string): Promise<string[]> {
   const names = new Set<string>();
-  const folders = await readdir(modelsDir, { withFileTypes: true }).catch(() => []);
+  const folders = await modelFolderNames(modelsDir).catch(() => [] as string[]);
   for (const folder of folders) {
-    if (!folder.isDirectory() || folder.name.startsWith('.')) continue;
     try {
-      const manifest = parseYaml(await readFile(join(modelsDir, folder.name, 'model.yml'), 'utf8')) as { features?: unknown };
+      const manifest = parseYaml(await readFile(join(modelsDir, folder, 'model.yml'), 'utf8')) as { features?: unknown };
       if (Array.isArray(manifest?.features)) for (const name of manifest.features) if (typeof name === 'string') names.add(name);
     } catch {
       // Not readable or not YAML: the pipeline says so for that model.

@@ -6,6 +6,7 @@
  */
 import { readdir, readFile, realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
+import { modelFolderNames as listModelFolders } from './folders.js';
 import { ModelConfigError, type ModelConfigIssue } from './errors.js';
 import { parseManifest, type FeatureSpec, type ManifestMember, type ModelManifest, type OutputSelector } from './manifest.js';
 import type { PostprocessMethod, SupportedTournament } from './manifest-schema.js';
@@ -101,33 +102,19 @@ export async function loadModelOrThrow(modelsDir: string, name: string): Promise
   return result.model;
 }
 
-/** Sub-folders of the models folder, sorted; hidden ones (".git", ".cache") are not models. */
+/**
+ * The model folders (see folders.ts: sub-folders and links to folders, hidden ones skipped), or a ModelsFolderError
+ * saying why the models folder itself cannot be listed.
+ */
 export async function modelFolderNames(modelsDir: string): Promise<string[]> {
-  let entries;
   try {
-    entries = await readdir(modelsDir, { withFileTypes: true });
+    return await listModelFolders(modelsDir);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     const why = code === 'ENOENT' ? 'does not exist' : code === 'ENOTDIR' ? 'is not a folder' : `cannot be read (${code ?? String(error)})`;
     throw new ModelsFolderError(
       `models folder ${modelsDir} ${why}; it should hold one folder per model: ${modelsDir}/<numerai_model_name>/model.yml`,
     );
-  }
-  const names: string[] = [];
-  for (const entry of entries) {
-    if (entry.name.startsWith('.')) continue;
-    if (entry.isDirectory() || (entry.isSymbolicLink() && (await isDirectory(path.join(modelsDir, entry.name))))) {
-      names.push(entry.name);
-    }
-  }
-  return names.sort();
-}
-
-async function isDirectory(target: string): Promise<boolean> {
-  try {
-    return (await stat(target)).isDirectory();
-  } catch {
-    return false;
   }
 }
 

@@ -6,7 +6,8 @@
  */
 import { errorMessage } from './errors.js';
 import { closedExpectedRounds, modelPunctuality, roundsToFetch } from './missed-rounds.js';
-import { modelFolderNames, type RoundPlan } from './plan.js';
+import { modelFolderNames } from '../models/folders.js';
+import type { RoundPlan } from './plan.js';
 import type { Clock, NumeraiPort, Reporter } from './ports.js';
 import type { ModelRoundsReport, RecentRoundsReport } from './report.js';
 import type { PipelineSettings } from './settings.js';

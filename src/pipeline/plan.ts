@@ -1,4 +1,4 @@
-import { readdir } from 'node:fs/promises';
+import { modelFolderNames } from '../models/folders.js';
 import type { EngineModel, PredictionEngine } from './engine.js';
 import { PipelineError, classifyError, errorMessage, numeraiErrorKind } from './errors.js';
 import type { Clock, NumeraiPort, Reporter, Round } from './ports.js';
@@ -247,12 +247,6 @@ function fail(entry: PlannedModel, errorClass: ErrorClass, message: string): voi
 }
 
 /** The model folders, checked against the `models` subset before anything is loaded. */
-/** The model folders of the models folder (sub-folders not starting with a dot), sorted. */
-export async function modelFolderNames(modelsDir: string): Promise<string[]> {
-  const entries = await readdir(modelsDir, { withFileTypes: true });
-  return entries.filter((entry) => entry.isDirectory() && !entry.name.startsWith('.')).map((entry) => entry.name).sort();
-}
-
 async function loadSelectedModels(settings: PipelineSettings, engine: PredictionEngine) {
   let folders: string[];
   try {
