@@ -15,6 +15,7 @@ import { closeSync, openSync, readSync } from 'node:fs';
 import type { ColumnMetaData, SchemaElement, SchemaTree } from 'hyparquet';
 import { compressors } from 'hyparquet-compressors';
 import { decodeNumericChunk, type ChunkColumn } from './parquet-pages.js';
+import { messageOf } from './errors.js';
 
 /** Columns decoded per block: 64 floats of a row are one 256-byte write. */
 export const BLOCK_COLUMNS = 64;
@@ -136,10 +137,6 @@ function transposeInto(values: Float32Array, width: number, rowStart: number, ta
       for (let r = r0; r < r1; r++, o += width) values[o] = block[source + r];
     }
   }
-}
-
-function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }
 
 /** What one thread works with: the open file, the output and its own scratch buffer. */

@@ -7,6 +7,7 @@ import { createHash } from 'node:crypto';
 import { isFile } from './files.js';
 import path from 'node:path';
 import { DefaultArtifactClient } from '@actions/artifact';
+import { messageOf } from '../data/errors.js';
 import type { Reporter } from '../pipeline/ports.js';
 import type { RunReport } from '../pipeline/report.js';
 
@@ -89,7 +90,7 @@ export async function uploadRunArtifacts(options: RunArtifactOptions): Promise<U
 }
 
 function warn(logger: Pick<Reporter, 'log'>, name: string, error: unknown): null {
-  const message = error instanceof Error ? error.message : String(error);
+  const message = messageOf(error);
   logger.log(
     'warning',
     `Could not upload the artifact ${name} (submission CSVs and JSON report): ${message}. ` +

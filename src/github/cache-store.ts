@@ -20,6 +20,7 @@ import { isFile } from './files.js';
 import path from 'node:path';
 import * as actionsCache from '@actions/cache';
 import type { DatasetKey, DatasetStore, Reporter } from '../pipeline/ports.js';
+import { messageOf } from '../data/errors.js';
 import { withClientOutput, type ClientLine } from './cache-client-output.js';
 
 /** The part of @actions/cache this store uses (the real module by default; injectable for other runtimes). */
@@ -326,8 +327,4 @@ function safeAvailability(cache: CacheClient): boolean {
   } catch {
     return false;
   }
-}
-
-function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }

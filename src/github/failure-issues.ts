@@ -8,6 +8,7 @@
  * secrets just before it is sent.
  */
 import type { Reporter } from '../pipeline/ports.js';
+import { messageOf } from '../data/errors.js';
 import type { ErrorClass, ModelReport, RunReport } from '../pipeline/report.js';
 import type { GitHubClient } from './rest-client.js';
 import { createSanitizer, truncate, type Sanitize } from './sanitize.js';
@@ -436,10 +437,6 @@ function isAlreadyExists(error: unknown): boolean {
   if (statusOf(error) !== 422) return false;
   const errors = (error as { response?: { data?: { errors?: { code?: string }[] } } }).response?.data?.errors ?? [];
   return errors.some((e) => e.code === 'already_exists');
-}
-
-function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }
 
 function safeDecode(value: string): string {

@@ -9,6 +9,7 @@
  * from one REST call. What is known about the re-enable call and GitHub's clock is in docs/action.md.
  */
 import { readFile } from 'node:fs/promises';
+import { messageOf } from '../data/errors.js';
 import type { Reporter } from '../pipeline/ports.js';
 import type { GitHubClient } from './rest-client.js';
 
@@ -130,7 +131,7 @@ async function reenableWorkflow(
     return { kind: 'enabled', workflow };
   } catch (error) {
     const status = (error as { status?: unknown }).status;
-    const message = error instanceof Error ? error.message : String(error);
+    const message = messageOf(error);
     if (typeof status === 'number' && (status === 403 || status === 404)) {
       const hint = status === 403 ? 'the job token needs `permissions: actions: write`' : 'GitHub does not know this workflow file';
       logger.log('warning', `keep-schedule-alive: GitHub refused to re-enable ${workflow} (${status} ${message}): ${hint}.`);
@@ -159,7 +160,7 @@ export async function repositoryActivity(
     if (!fromApi) logger.log('debug', 'The repository answer names no visibility or last push: the schedule age is not checked.');
     return fromApi;
   } catch (error) {
-    logger.log('debug', `Could not read the repository's visibility and last push (${error instanceof Error ? error.message : String(error)}): the schedule age is not checked.`);
+    logger.log('debug', `Could not read the repository's visibility and last push (${messageOf(error)}): the schedule age is not checked.`);
     return null;
   }
 }

@@ -4,6 +4,7 @@
  * HTML-escaped (the summary table is HTML) and sanitized; a summary that cannot be written is a warning.
  */
 import * as core from '@actions/core';
+import { messageOf } from '../data/errors.js';
 import { TOURNAMENTS, type Reporter } from '../pipeline/ports.js';
 import { formatDuration as formatWait } from '../pipeline/duration.js';
 import type { ModelReport, ModelStatus, RecentRoundsReport, RunReport } from '../pipeline/report.js';
@@ -122,7 +123,7 @@ export async function writeJobSummary(report: RunReport, options: JobSummaryOpti
     await summary.write();
   } catch (error) {
     summary.emptyBuffer();
-    options.logger.log('warning', `Could not write the job summary: ${error instanceof Error ? error.message : String(error)}`);
+    options.logger.log('warning', `Could not write the job summary: ${messageOf(error)}`);
   }
 }
 
