@@ -1,17 +1,21 @@
 /**
  * Reads a live file in CSV form (a header row, then one row per id) into a FeatureTable, streaming it through
  * csv-parse so the text never sits in memory whole. Same result as the parquet reader for the same data: columns
- * in the requested order, empty cells and "nan" as NaN.
+ * in the requested order, empty cells and pandas' missing-value spellings ("nan", "NA", ...) as NaN.
  */
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { parse } from 'csv-parse';
+import { PANDAS_NA_VALUES } from '../submission/rules.js';
 import { DataError, fileAccessError, listNames, messageOf } from './errors.js';
 import type { ReadTableOptions } from './parquet.js';
 import type { FeatureTable } from './table.js';
 
-/** How pandas and numpy spell a missing float in CSV. */
-const MISSING = new Set(['', 'nan', 'NaN', 'NAN', 'null', 'NULL', 'NA', 'N/A', 'None']);
+/**
+ * The cells read as a missing value: what pandas' read_csv reads as NaN (the one list, in submission/rules.ts), plus
+ * "NAN", because numpy's float parser reads that spelling as NaN too and live files written through numpy may hold it.
+ */
+const MISSING: ReadonlySet<string> = new Set([...PANDAS_NA_VALUES, 'NAN']);
 
 /** A growable row-major buffer: the row count of a CSV file is unknown until its end. */
 class RowBuffer {

@@ -14,6 +14,7 @@ import { readCsvTable } from '../../src/data/csv.js';
 import { readLiveTable } from '../../src/data/live-file.js';
 import { DataError } from '../../src/data/errors.js';
 import type { FeatureTable } from '../../src/data/table.js';
+import { PANDAS_NA_VALUES } from '../../src/submission/rules.js';
 
 let dir: string;
 let dataset: WrittenSyntheticDataset;
@@ -411,6 +412,14 @@ describe('readCsvTable', () => {
     const table = await readCsvTable(file, ['feature_b', 'feature_a']);
     assert.deepEqual(table.ids, ['n1', 'n2', 'n3']);
     assert.deepEqual([...table.values], [2, NaN, NaN, NaN, 0.5, 4]);
+  });
+
+  test('reads every spelling the submission rules call missing (PANDAS_NA_VALUES), and NAN, as NaN', async () => {
+    const spellings = [...PANDAS_NA_VALUES, 'NAN'].filter((s) => s !== '');
+    const file = path.join(dir, 'na-spellings.csv');
+    await writeFile(file, `id,feature_a\n${spellings.map((s, i) => `n${i},"${s}"`).join('\n')}\nlast,1\n`);
+    const table = await readCsvTable(file, ['feature_a']);
+    assert.deepEqual([...table.values], [...spellings.map(() => NaN), 1]);
   });
 });
 
