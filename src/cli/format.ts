@@ -3,7 +3,7 @@ import { describeTriggerTiming } from '../pipeline/trigger-timing.js';
 import type { RoundPlan } from '../pipeline/plan.js';
 import type { ModelReport, RunReport } from '../pipeline/report.js';
 import { OFFLINE_ROUND } from './offline.js';
-import { formatBytes } from './terminal-reporter.js';
+import { formatBytes } from '../pipeline/bytes.js';
 
 /** Columns padded to their widest cell; the last column is left free so long messages are not cut. */
 export function renderTable(header: readonly string[], rows: readonly (readonly string[])[]): string {

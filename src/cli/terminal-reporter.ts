@@ -1,4 +1,5 @@
 import type { Level, Reporter } from '../pipeline/ports.js';
+import { formatBytes } from '../pipeline/bytes.js';
 
 export interface OutputStream {
   write(text: string): unknown;
@@ -44,11 +45,4 @@ export class TerminalReporter implements Reporter {
     this.out.write('\r\x1b[K');
     this.progressShown = false;
   }
-}
-
-export function formatBytes(bytes: number): string {
-  if (bytes < 1024) return `${bytes} B`;
-  if (bytes < 1024 * 1024) return `${(bytes / 1024).toFixed(1)} KB`;
-  if (bytes < 1024 * 1024 * 1024) return `${(bytes / 1024 / 1024).toFixed(1)} MB`;
-  return `${(bytes / 1024 / 1024 / 1024).toFixed(2)} GB`;
 }

@@ -6,6 +6,7 @@
 import * as core from '@actions/core';
 import { messageOf } from '../data/errors.js';
 import { TOURNAMENTS, type Reporter } from '../pipeline/ports.js';
+import { formatBytes } from '../pipeline/bytes.js';
 import { formatDuration as formatWait } from '../pipeline/duration.js';
 import type { ModelReport, ModelStatus, RecentRoundsReport, RunReport } from '../pipeline/report.js';
 import { describeTriggerTiming, lateStartWarning } from '../pipeline/trigger-timing.js';
@@ -295,13 +296,6 @@ function formatDuration(ms: number): string {
   if (ms < 60_000) return `${(ms / 1000).toFixed(1)} s`;
   const minutes = Math.floor(ms / 60_000);
   return `${minutes} min ${Math.round((ms % 60_000) / 1000)} s`;
-}
-
-function formatBytes(bytes: number): string {
-  if (bytes < 1024) return `${bytes} B`;
-  if (bytes < 1024 ** 2) return `${(bytes / 1024).toFixed(1)} KiB`;
-  if (bytes < 1024 ** 3) return `${(bytes / 1024 ** 2).toFixed(1)} MiB`;
-  return `${(bytes / 1024 ** 3).toFixed(2)} GiB`;
 }
 
 function escapeHtml(text: string): string {

@@ -38,7 +38,7 @@ test('download progress: a live line on a terminal, nothing but whole lines othe
   terminal.log('info', 'next line');
   assert.equal(
     tty,
-    '\r\x1b[K  v5.2/live.parquet  0 B / 2.0 MB (0%)\r\x1b[K  v5.2/live.parquet  1.0 MB / 2.0 MB (50%)\r\x1b[Knext line\n',
+    '\r\x1b[K  v5.2/live.parquet  0 B / 2.0 MiB (0%)\r\x1b[K  v5.2/live.parquet  1.0 MiB / 2.0 MiB (50%)\r\x1b[Knext line\n',
   );
   let plain = '';
   const log = new TerminalReporter({ write: (text: string) => (plain += text) });
