@@ -3,10 +3,10 @@ import { resolve } from 'node:path';
 import { parseArgs, parseEnv } from 'node:util';
 import { parseDuration } from '../pipeline/duration.js';
 import { EXPECT_ROUNDS, type ExpectRounds } from '../pipeline/missed-rounds.js';
-import { DEFAULT_SETTINGS, MAX_THREADS, isSafeApiUrl, parseThreads, type PipelineSettings } from '../pipeline/settings.js';
+import { DEFAULT_SETTINGS, MAX_SCORE_ROUNDS, MAX_THREADS, isSafeApiUrl, parseThreads, type PipelineSettings } from '../pipeline/settings.js';
 import { ACTION_PATTERN, type InitOptions } from './init.js';
 
-export type CommandName = 'submit' | 'plan' | 'predict' | 'check' | 'init';
+export type CommandName = 'submit' | 'plan' | 'predict' | 'check' | 'init' | 'scores';
 
 export const COMMANDS: Record<CommandName, string> = {
   submit: 'predict and upload every model that has no submission for the open round',
@@ -14,6 +14,7 @@ export const COMMANDS: Record<CommandName, string> = {
   predict: 'predict every model and write the CSVs; upload nothing',
   check: 'validate the models folder offline: manifests, feature names, ONNX shapes',
   init: 'set up this repository: the submit and model-check workflows, models/README.md, .gitignore',
+  scores: "show each model's recent round scores: payout metrics, resolved or not, payout score, mean and trend",
 };
 
 /** Commands with their own option parsing, listed in the main help. */
@@ -51,6 +52,7 @@ const OPTIONS = {
   threads: { type: 'string', value: 'n', description: 'CPU threads for reading the live file and running the models (default auto: every core)' },
   'wait-for-round': { type: 'string', value: 'duration', description: 'when no round is open, wait up to this long for one (45m, 90s; default 0: no wait)' },
   'expect-rounds': { type: 'string', value: 'which', description: 'rounds each model should answer, for missed-round reports: weekend (Saturday rounds, default) | all (Tue-Sat)' },
+  rounds: { type: 'string', value: 'n', description: `scores: how many recent scored rounds per model (default ${DEFAULT_SETTINGS.scoreRounds}, at most ${MAX_SCORE_ROUNDS})` },
   json: { type: 'boolean', description: 'print the JSON result on stdout instead of the table (logs go to stderr)' },
   'env-file': { type: 'string', value: 'path', description: 'read NUMERAI_PUBLIC_ID / NUMERAI_SECRET_KEY from this file (default ./.env when present)' },
   daily: { type: 'boolean', description: 'submit to every daily round (Tuesday to Saturday) instead of the weekly one' },
@@ -75,6 +77,7 @@ const COMMAND_OPTIONS: Record<CommandName, OptionName[]> = {
   predict: ['api-url', 'models-dir', 'models', 'data-dir', 'output-dir', 'offline', 'live', 'features-json', 'threads', 'json', 'env-file', 'help'],
   check: ['models-dir', 'models', 'data-dir', 'features-json', 'json', 'help'],
   init: ['daily', 'action', 'lfs', 'force', 'help'],
+  scores: ['api-url', 'models', 'rounds', 'json', 'env-file', 'help'],
 };
 
 export const PROGRAM = 'numerai-autopilot';
@@ -240,8 +243,10 @@ export function parseCommandLine(argv: readonly string[], environment: CliEnviro
     force: command === 'predict' || values.force === true,
     dryRun: command === 'predict' || values['dry-run'] === true,
     threads,
+    scoreRounds: parseRounds(text('rounds'), command),
   };
-  const needsKeys = command === 'submit' || command === 'plan';
+  // scores needs the keys to find the account's models (the scores themselves are public).
+  const needsKeys = command === 'submit' || command === 'plan' || command === 'scores';
   if (needsKeys && !settings.dryRun && (!settings.publicId || !settings.secretKey)) {
     const missing = ['NUMERAI_PUBLIC_ID', 'NUMERAI_SECRET_KEY'].filter((name) => !env(name));
     throw new UsageError(`${command}: ${missing.join(' and ')} ${missing.length === 1 ? 'is' : 'are'} not set (environment or .env file)`);
@@ -277,6 +282,15 @@ function localFiles(
 
 function commandNames(): string {
   return [...Object.keys(COMMANDS), ...Object.keys(OTHER_COMMANDS)].join(', ');
+}
+
+function parseRounds(value: string | undefined, command: CommandName): number {
+  if (value === undefined) return DEFAULT_SETTINGS.scoreRounds;
+  const n = /^\d+$/.test(value.trim()) ? Number(value.trim()) : NaN;
+  if (!Number.isInteger(n) || n < 1 || n > MAX_SCORE_ROUNDS) {
+    throw new UsageError(`${command}: --rounds "${value}" is not a number of rounds; give a whole number from 1 to ${MAX_SCORE_ROUNDS}`);
+  }
+  return n;
 }
 
 function isCommand(value: string): value is CommandName {

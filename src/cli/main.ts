@@ -1,7 +1,7 @@
 import type { FeatureSetsDocument } from '../models/features.js';
 import { FEATURES_FILE } from '../pipeline/data.js';
 import { makeRedactor } from '../pipeline/errors.js';
-import { systemClock, TOURNAMENTS, type Clock, type NumeraiPort } from '../pipeline/ports.js';
+import { systemClock, TOURNAMENTS, type Clock, type NumeraiPort, type ScoresPort } from '../pipeline/ports.js';
 import { exitCodeFor } from '../pipeline/report.js';
 import { planCurrentRound, reportPath, runPipeline } from '../pipeline/run.js';
 import { DEFAULT_SETTINGS, type PipelineSettings } from '../pipeline/settings.js';
@@ -22,7 +22,7 @@ export interface CliIo {
   /** Progress, notices, warnings and errors. */
   stderr: OutputStream;
   /** How the Numerai API is reached; the real client by default (tests may shorten its backoff). */
-  numerai?: (settings: PipelineSettings, onRetry: (message: string) => void) => NumeraiPort;
+  numerai?: (settings: PipelineSettings, onRetry: (message: string) => void) => NumeraiPort & Partial<ScoresPort>;
   clock?: Clock;
 }
 
@@ -82,8 +82,15 @@ async function runCommand(command: CommandName, settings: PipelineSettings, flag
     return plan.error || plan.models.some((entry) => entry.status === 'failed') ? EXIT.failed : EXIT.ok;
   }
 
+  const scores = 'submissionScores' in numerai && 'roundScoring' in numerai ? (numerai as NumeraiPort & ScoresPort) : undefined;
+  if (command === 'scores') {
+    if (!scores) throw new Error('the Numerai client given cannot read scores');
+    const { scoresCommand } = await import('./scores-command.js');
+    return scoresCommand(settings, json, { numerai: scores, reporter, stdout: io.stdout });
+  }
+
   const store = new LocalDatasetStore(settings.dataDir);
-  const report = await runPipeline(settings, { numerai, store, clock, reporter });
+  const report = await runPipeline(settings, { numerai, store, clock, reporter, scores });
   return printRun(report, settings, json, io);
 }
 
@@ -120,7 +127,7 @@ function printRun(report: RunReport, settings: PipelineSettings, json: boolean, 
 }
 
 // The heavy modules (HTTP client, onnxruntime) load only when a command needs them, so --help and usage errors are quick.
-async function defaultNumerai(settings: PipelineSettings, onRetry: (message: string) => void): Promise<NumeraiPort> {
+async function defaultNumerai(settings: PipelineSettings, onRetry: (message: string) => void): Promise<NumeraiPort & ScoresPort> {
   const { createNumeraiClient, describeRetry, errorClassOf } = await import('../numerai/index.js');
   const client = createNumeraiClient(settings, { onRetry: (event) => onRetry(describeRetry(event)) });
   return Object.assign(client, { errorClassOf });

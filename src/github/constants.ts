@@ -24,6 +24,8 @@ export const Inputs = {
   KeepScheduleAlive: 'keep-schedule-alive',
   WaitForRound: 'wait-for-round',
   ExpectRounds: 'expect-rounds',
+  ShowScores: 'show-scores',
+  ScoreRounds: 'score-rounds',
 } as const;
 export type InputName = (typeof Inputs)[keyof typeof Inputs];
 
@@ -77,6 +79,8 @@ export const InputDefaults = {
   [Inputs.KeepScheduleAlive]: 'false',
   [Inputs.WaitForRound]: '0',
   [Inputs.ExpectRounds]: 'weekend',
+  [Inputs.ShowScores]: 'true',
+  [Inputs.ScoreRounds]: '20',
 } as const satisfies Partial<Record<InputName, string>>;
 
 /** Folder under RUNNER_TEMP for CSVs and the report when `output-dir` is not given. */

@@ -9,7 +9,7 @@ import * as path from 'node:path';
 import * as core from '@actions/core';
 import { parseDuration } from '../pipeline/duration.js';
 import { EXPECT_ROUNDS, type ExpectRounds } from '../pipeline/missed-rounds.js';
-import { DEFAULT_SETTINGS, MAX_THREADS, isSafeApiUrl, parseThreads, type PipelineSettings } from '../pipeline/settings.js';
+import { DEFAULT_SETTINGS, MAX_SCORE_ROUNDS, MAX_THREADS, isSafeApiUrl, parseThreads, type PipelineSettings } from '../pipeline/settings.js';
 import { createSanitizer } from './sanitize.js';
 import { DEFAULT_OUTPUT_SUBDIR, InputDefaults, Inputs, RunnerEnv, type InputName } from './constants.js';
 
@@ -124,6 +124,8 @@ function readRemainingInputs(source: InputSource, secrets: { publicId: string; s
     waitForRoundMs: parseWaitForRound(valueOr(Inputs.WaitForRound)),
     expectRounds: parseExpectRounds(valueOr(Inputs.ExpectRounds)),
     triggerEvent: runner.eventName || null,
+    showScores: bool(Inputs.ShowScores),
+    scoreRounds: parseScoreRounds(valueOr(Inputs.ScoreRounds)),
   };
 
   return {
@@ -231,6 +233,14 @@ export function parseExpectRounds(value: string): ExpectRounds {
     Inputs.ExpectRounds,
     `"${value}" is not one of ${EXPECT_ROUNDS.join(', ')}. Valid: weekend (rounds opening on Saturday, for the weekly workflow) or all (Tuesday to Saturday, for the daily one).`,
   );
+}
+
+export function parseScoreRounds(value: string): number {
+  const n = /^\d+$/.test(value) ? Number(value) : NaN;
+  if (!Number.isInteger(n) || n < 1 || n > MAX_SCORE_ROUNDS) {
+    throw new InputError(Inputs.ScoreRounds, `"${value}" is not a number of rounds. Valid: a whole number from 1 to ${MAX_SCORE_ROUNDS} (default 20).`);
+  }
+  return n;
 }
 
 /** The API URL carries the secret key in a header: plain http only to this machine. */

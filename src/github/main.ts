@@ -35,7 +35,7 @@ export async function run(): Promise<void> {
       ? createActionsCacheStore({ dataDir: settings.pipeline.dataDir, logger: reporter })
       : new LocalDatasetStore(settings.pipeline.dataDir);
 
-    const report = await runPipeline(settings.pipeline, { numerai, store, clock: systemClock, reporter });
+    const report = await runPipeline(settings.pipeline, { numerai, store, clock: systemClock, reporter, scores: numerai });
 
     setOutputs(report, settings);
     const issueOptions = issueSyncOptions(settings, reporter, sanitize);

@@ -13,6 +13,7 @@ import { describeTriggerTiming, lateStartWarning } from '../pipeline/trigger-tim
 import type { IssueLink } from './failure-issues.js';
 import { truncate, type Sanitize } from './sanitize.js';
 import { switchOffWarning, type ScheduleNote } from './schedule-keepalive.js';
+import { addScoresSection } from './scores-summary.js';
 
 export interface JobSummaryOptions {
   logger: Pick<Reporter, 'log'>;
@@ -98,6 +99,7 @@ export async function writeJobSummary(report: RunReport, options: JobSummaryOpti
     if (report.models.length > 0) summary.addTable(modelTable(report, options.issues ?? {}, sanitize));
   }
   if (report.recentRounds) addRoundsMissed(report.recentRounds, options.missedIssues ?? {});
+  if (report.scores && report.scores.models.length > 0) addScoresSection(summary, report.scores, sanitize);
   if (report.datasets.length > 0) {
     summary.addHeading('Datasets', 3);
     summary.addList(

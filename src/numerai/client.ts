@@ -4,7 +4,7 @@
  */
 
 import { downloadFile, DEFAULT_TOTAL_TIMEOUT_MS, type DownloadError, type DownloadResult } from '../data/download.js';
-import type { AccountModel, NumeraiPort, Round, SubmissionRecord } from '../pipeline/ports.js';
+import type { AccountModel, NumeraiPort, Round, RoundScoring, ScoresPort, SubmissionRecord, SubmissionScore } from '../pipeline/ports.js';
 import type { ErrorClass } from '../pipeline/report.js';
 import { NUMERAI_API_URL, type PipelineSettings } from '../pipeline/settings.js';
 import { datasetUrl, listDatasets } from './datasets.js';
@@ -14,6 +14,8 @@ import { accountModels } from './models.js';
 import type { RetryPolicy } from '../http/retry.js';
 import { currentRound, listRounds, upcomingRound } from './rounds.js';
 import { modelSubmissions, submissionForRound, submissionHistory, type SubmissionSummary } from './submissions.js';
+import { roundScoring } from './round-score-configs.js';
+import { submissionScores, type SubmissionScoresOptions } from './submission-scores.js';
 import { GraphqlTransport, type Credentials } from './transport.js';
 import { uploadPredictions, type UploadInput } from './upload.js';
 
@@ -40,7 +42,7 @@ export interface NumeraiClientOptions extends Partial<RetryPolicy> {
 
 export const DEFAULT_TIMEOUT_MS = 60_000;
 
-export class NumeraiClient implements NumeraiPort {
+export class NumeraiClient implements NumeraiPort, ScoresPort {
   readonly transport: GraphqlTransport;
   private readonly options: NumeraiClientOptions;
 
@@ -109,6 +111,14 @@ export class NumeraiClient implements NumeraiPort {
       // A signed-URL host may echo the request back; the download's errors get the same masking as the API's.
       redact: this.transport.redact,
     });
+  }
+
+  submissionScores(modelId: string, tournament: number, options: SubmissionScoresOptions): Promise<SubmissionScore[]> {
+    return submissionScores(this.transport, modelId, tournament, options);
+  }
+
+  roundScoring(tournament: number, rounds: readonly number[]): Promise<RoundScoring[]> {
+    return roundScoring(this.transport, tournament, rounds);
   }
 
   uploadPredictions(input: UploadInput): Promise<string> {

@@ -8,3 +8,5 @@ export { submissionForRound, modelSubmissions, MODEL_SUBMISSIONS_QUERY, type Sub
 export { listDatasets, datasetUrl, LIST_DATASETS_QUERY, DATASET_URL_QUERY } from './datasets.js';
 export { uploadPredictions, submissionUploadAuth, createSubmission, type UploadInput, type UploadAuth } from './upload.js';
 export { backoffDelay, parseRetryAfter, DEFAULT_RETRY_POLICY, type RetryPolicy } from '../http/retry.js';
+export { submissionScores, SUBMISSION_SCORES_QUERY, type SubmissionScoresOptions } from './submission-scores.js';
+export { roundScoring, roundScoringQuery } from './round-score-configs.js';

@@ -113,3 +113,58 @@ export interface Reporter {
   log(level: Level, message: string, context?: { model?: string }): void;
   downloadProgress?(file: string, received: number, total: number | null): void;
 }
+
+/**
+ * One score of one metric of a model in one round, as Numerai's `submissionScores` answers it (the latest day of the
+ * round, when the caller asks for one score per round). A round that has not resolved yet has `resolved: false` and
+ * a provisional value that changes day by day until it resolves.
+ */
+export interface SubmissionScore {
+  roundNumber: number;
+  /** The metric, e.g. "v2_corr20", "mmc", "corr60", "mmc60" (Numerai's names; never interpreted here). */
+  displayName: string;
+  /** The metric's version as Numerai names it, when it gives one. */
+  version: string | null;
+  value: number | null;
+  percentile: number | null;
+  /** Scoring day of this value within the round (1, 2, …). */
+  day: number | null;
+  /** ISO-8601 date of this value. */
+  date: string | null;
+  resolved: boolean;
+  /** When the round resolves (or resolved), ISO-8601. */
+  roundResolveTime: string | null;
+}
+
+/** One metric a round's score configuration names (`roundScoreConfigs`), with what it counts for. */
+export interface RoundScoreConfig {
+  /** Numerai's identity of the score: name and version, e.g. "correlation" version "3". */
+  name: string;
+  version: string | null;
+  /** The metric's display name, which is how submissionScores names the same metric. */
+  displayName: string;
+  /** Whether this metric counts for payout in this round. */
+  isPayout: boolean;
+  /** The multipliers the round allows; the payout-weighted score uses the default one. */
+  defaultMultiplier: number | null;
+  minMultiplier: number | null;
+  maxMultiplier: number | null;
+  /** Days of scoring until this metric resolves. */
+  totalScoreDays: number | null;
+}
+
+/** A round and the score configuration it was paid on (empty when the API lists none for it). */
+export interface RoundScoring {
+  number: number;
+  resolveTime: string | null;
+  resolved: boolean;
+  configs: RoundScoreConfig[];
+}
+
+/** What reading scores needs from the Numerai API (implemented by src/numerai). Public data: no keys needed. */
+export interface ScoresPort {
+  /** One score per metric per round (the latest day), for the model's last `lastNRounds` scored rounds. */
+  submissionScores(modelId: string, tournament: number, options: { lastNRounds: number; resolved?: boolean }): Promise<SubmissionScore[]>;
+  /** These rounds with their score configurations (a round the API does not know is left out). */
+  roundScoring(tournament: number, rounds: readonly number[]): Promise<RoundScoring[]>;
+}

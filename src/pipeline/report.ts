@@ -135,6 +135,78 @@ export interface RunReport {
    * unknown name in the `models` subset). The run then failed as a whole.
    */
   error?: { errorClass: ErrorClass; stage: RunErrorStage; message: string };
+  /** The models' recent round scores, as Numerai reported them (schema 2; absent when show-scores is off). */
+  scores?: ScoresReport;
+}
+
+/** What the run read of its models' scores (see scores.ts). Reading scores never fails a run or a model. */
+export interface ScoresReport {
+  /** How many recent scored rounds were asked for per model (score-rounds). */
+  rounds: number;
+  models: ModelScores[];
+  /** The one warning logged when some scores or round configurations could not be read. */
+  warning?: string;
+}
+
+export interface ModelScores {
+  model: string;
+  modelId: string;
+  /** The scored rounds, newest first (at most `rounds`; empty when the model has no scores yet). */
+  rounds: RoundScores[];
+  /** The newest resolved round, also when it is older than the rounds above. */
+  latestResolved: RoundScores | null;
+  /** The newest round whose scores are still provisional. */
+  latestUnresolved: RoundScores | null;
+  /** Mean and trend of the payout score over the rounds paid on the newest round's formula. */
+  summary: ScoreSummary | null;
+  /** Why this model's scores could not be read (then `rounds` is empty). */
+  error?: string;
+}
+
+export interface RoundScores {
+  round: number;
+  /** Every payout metric of the round is resolved (its value is final); false: provisional values. */
+  resolved: boolean;
+  /**
+   * Where the payout metrics come from: 'listed' from the round's roundScoreConfigs; 'none' when the API lists no
+   * configuration for the round; 'unread' when the configurations could not be read. Without one, `payout` is empty
+   * and `metrics` holds the raw values.
+   */
+  config: 'listed' | 'none' | 'unread';
+  /** The metrics that count for payout in this round, with the config's default multiplier. */
+  payout: PayoutMetric[];
+  /** The payout formula as text, e.g. "3×corr60 + 15×mmc60"; null without a config. */
+  formula: string | null;
+  /** Σ multiplier × value over the payout metrics; null when a multiplier or a value is missing. */
+  payoutScore: number | null;
+  /** Every metric Numerai reported for the round (its latest day), by display name. */
+  metrics: Record<string, MetricScore>;
+}
+
+export interface PayoutMetric {
+  metric: string;
+  multiplier: number | null;
+  value: number | null;
+  percentile: number | null;
+  resolved: boolean;
+}
+
+export interface MetricScore {
+  value: number | null;
+  percentile: number | null;
+  resolved: boolean;
+  /** The scoring day of the value. */
+  day: number | null;
+}
+
+export interface ScoreSummary {
+  /** The formula the rounds below were paid on. */
+  formula: string;
+  /** How many rounds (with a payout score) were paid on it. */
+  rounds: number;
+  mean: number | null;
+  /** Least-squares slope of the payout score per round; null with fewer than 3 rounds. */
+  trendPerRound: number | null;
 }
 
 export function countByStatus(models: readonly ModelReport[]): Record<ModelStatus, number> {

@@ -7,8 +7,9 @@ import type { ModelRun, RunContext, StageOutcome } from './context.js';
 import { describeHolder, fileLocks, lockFolder, lockName, type Locks } from './locks.js';
 import { planRound, type PlannedModel, type RoundPlan } from './plan.js';
 import { lookBack } from './lookback.js';
-import type { Clock, DatasetStore, NumeraiPort, Reporter, Round } from './ports.js';
+import type { Clock, DatasetStore, NumeraiPort, Reporter, Round, ScoresPort } from './ports.js';
 import { REPORT_SCHEMA_VERSION, countByStatus, type ErrorClass, type ModelReport, type RunReport, type Stage } from './report.js';
+import { readScores } from './scores.js';
 import type { PipelineSettings } from './settings.js';
 import { predictionStats } from './stats.js';
 import { triggerReport } from './trigger-timing.js';
@@ -27,6 +28,8 @@ export interface PipelinePorts {
    * <dataDir>/locks, which is what both the action and the CLI use.
    */
   locks?: Locks;
+  /** Where the models' scores are read from when settings.showScores is on (the Numerai client). */
+  scores?: ScoresPort;
 }
 
 export const REPORT_FILE = 'report.json';
@@ -127,6 +130,11 @@ export async function runPipeline(settings: PipelineSettings, ports: PipelinePor
   if (settings.triggerId) report.trigger.id = settings.triggerId;
   if (recentRounds) report.recentRounds = recentRounds;
   if (report.error) reporter.log('error', report.error.message);
+  const scored = report.models.filter((m) => m.modelId !== null).map((m) => ({ name: m.model, id: m.modelId! }));
+  if (settings.showScores && ports.scores && scored.length > 0) {
+    report.scores = await readScores(ports.scores, { tournament: report.tournament, models: scored, rounds: settings.scoreRounds }, reporter);
+    if (report.scores.warning) report.scores.warning = redact(report.scores.warning);
+  }
   await writeReport(report, reportPath(settings), reporter);
   return report;
 }

@@ -43,7 +43,14 @@ export interface PipelineSettings {
   triggerId: string | null;
   /** What started the run (schedule, workflow_dispatch, repository_dispatch, cli), for the report; null when unknown. */
   triggerEvent: string | null;
+  /** Read the models' recent round scores into the report (and the job summary). */
+  showScores: boolean;
+  /** How many recent scored rounds per model. */
+  scoreRounds: number;
 }
+
+/** Most recent scored rounds read per model (Numerai has about 5 rounds a week: 200 is most of a year). */
+export const MAX_SCORE_ROUNDS = 200;
 
 export const NUMERAI_API_URL = 'https://api-tournament.numer.ai';
 
@@ -73,6 +80,8 @@ export const DEFAULT_SETTINGS: Omit<PipelineSettings, 'publicId' | 'secretKey'> 
   lookbackRounds: DEFAULT_LOOKBACK_ROUNDS,
   triggerId: null,
   triggerEvent: null,
+  showScores: true,
+  scoreRounds: 20,
 };
 
 /** Most threads a setting may ask for: far beyond any runner, low enough to catch a typo. */
