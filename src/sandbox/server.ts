@@ -20,6 +20,7 @@ import { handleGraphql, partsResolver } from './graphql.js';
 import { jsonReply, Wire, type Served } from './http.js';
 import { iso, RoundClock } from './rounds/clock.js';
 import { UrlSigner } from './signing.js';
+import { SandboxScores } from './scores/history.js';
 import { seedHistory, setModelHistory } from './submissions/api.js';
 import { handleDownload, handleUpload } from './transfers.js';
 import type { Sandbox, SandboxOptions, ServedRequest } from './types.js';
@@ -45,6 +46,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   if (accounts.length === 0 || accounts[0].keys.length === 0) throw new Error('sandbox: the first account needs a key');
   const data = new DataStore({ seed, rows, features, versions: options.versions ?? ['v5.2', 'v5.3'], custom: options.datasets });
   const signer = new UrlSigner(now, options.urlTtlSeconds ?? 3600);
+  const scores = new SandboxScores(seed, clock, now, options.scores);
   const world = new SandboxWorld({
     accounts,
     clock,
@@ -53,6 +55,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     now,
     messageStyle: options.messageStyle ?? 'tools',
     webhookTimeoutMs: options.webhookTimeoutMs ?? 10_000,
+    scores,
   });
   if (options.history !== false) seedHistory(world, options.history === true || options.history === undefined ? {} : options.history);
   if (options.openAt !== undefined) clock.openAt(options.openAt);

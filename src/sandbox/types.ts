@@ -7,6 +7,9 @@ export type { RoundOpened } from './rounds/clock.js';
 export type { SandboxHistory } from './rounds/history.js';
 export type { WebhookCall } from './webhooks/deliver.js';
 
+import type { SandboxScoreOptions } from './scores/history.js';
+export type { SandboxScoreOptions } from './scores/history.js';
+
 export type RoundState = 'open' | 'closed' | 'late';
 
 /**
@@ -33,6 +36,8 @@ export interface SandboxModelSpec {
   id?: string;
   /** Managed by Numerai Model Uploads: submissions through the API are refused. */
   managedByModelUploads?: boolean;
+  /** How many rounds ago the model took part for the first time (default: long ago); decides which rounds have scores. */
+  joinedRoundsAgo?: number;
 }
 
 export interface SandboxAccountSpec {
@@ -93,6 +98,8 @@ export interface SandboxOptions {
   history?: boolean | SandboxHistory;
   /** Open the next round at this time (ms since the epoch, on the `now` clock); until then it is listed as UPCOMING. */
   openAt?: number;
+  /** Where the payout formula changes, which rounds list no score configuration, how far back scores go (scores/history.ts). */
+  scores?: SandboxScoreOptions;
   /** Validation messages of create_submission: numerai-tools' (default) or the older sentences of 2021–2022. */
   messageStyle?: 'tools' | 'legacy';
   /** How long a call to a model's webhook waits for its answer, ms (default 10,000). */

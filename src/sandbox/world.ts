@@ -6,6 +6,7 @@
 import { authenticate, type AuthResult, type SandboxAccount, type SandboxModel } from './accounts/keys.js';
 import type { DataStore } from './datasets/files.js';
 import type { RoundClock } from './rounds/clock.js';
+import type { SandboxScores } from './scores/history.js';
 import type { UrlSigner } from './signing.js';
 import type { RecordedSubmission } from './types.js';
 import { WebhookDeliveries } from './webhooks/deliver.js';
@@ -43,6 +44,8 @@ export interface WorldOptions {
   messageStyle: 'tools' | 'legacy';
   /** How long a call to a model's webhook waits for its answer. */
   webhookTimeoutMs: number;
+  /** The models' round scores and the rounds' score configurations. */
+  scores: SandboxScores;
 }
 
 export class SandboxWorld {
@@ -52,6 +55,7 @@ export class SandboxWorld {
   readonly signer: UrlSigner;
   readonly now: () => number;
   readonly messageStyle: 'tools' | 'legacy';
+  readonly scores: SandboxScores;
   readonly uploads = new Map<string, Upload>();
   readonly stored: StoredSubmission[] = [];
   readonly diagnostics = new Map<string, StoredDiagnostics>();
@@ -67,6 +71,7 @@ export class SandboxWorld {
     this.now = options.now;
     this.messageStyle = options.messageStyle;
     this.webhooks = new WebhookDeliveries(options.now, options.webhookTimeoutMs);
+    this.scores = options.scores;
   }
 
   authenticate(header: string | undefined): AuthResult {

@@ -108,6 +108,18 @@ describe('readActionSettings', () => {
     }
   });
 
+  it('reads show-scores and score-rounds, and refuses a number of rounds it cannot use', () => {
+    const settings = readActionSettings(source({ [Inputs.ShowScores]: 'false', [Inputs.ScoreRounds]: '35' }).src).pipeline;
+    assert.deepEqual([settings.showScores, settings.scoreRounds], [false, 35]);
+    for (const bad of ['0', '201', '2.5', 'ten']) {
+      assert.throws(() => readActionSettings(source({ [Inputs.ScoreRounds]: bad }).src), (error: unknown) => {
+        assert.ok(error instanceof InputError);
+        assert.equal(error.message, `Input "score-rounds": "${bad}" is not a number of rounds. Valid: a whole number from 1 to 200 (default 20).`);
+        return true;
+      });
+    }
+  });
+
   it('masks the secret key, the public id and the token before anything can fail', () => {
     const { src, masked } = source({ [Inputs.GithubToken]: 'ghs_abc', [Inputs.ApiUrl]: 'ftp://nope' });
     assert.throws(() => readActionSettings(src), InputError);
@@ -216,5 +228,7 @@ describe('constants', () => {
     assert.equal(InputDefaults[Inputs.ModelsDir], DEFAULT_SETTINGS.modelsDir);
     assert.equal(InputDefaults[Inputs.DataDir], DEFAULT_SETTINGS.dataDir);
     assert.equal(parseThreads(InputDefaults[Inputs.Threads]), DEFAULT_SETTINGS.threads);
+    assert.equal(InputDefaults[Inputs.ShowScores], String(DEFAULT_SETTINGS.showScores));
+    assert.equal(InputDefaults[Inputs.ScoreRounds], String(DEFAULT_SETTINGS.scoreRounds));
   });
 });

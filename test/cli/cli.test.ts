@@ -38,10 +38,11 @@ describe('usage', () => {
     }
     assert.match((await capture(['submit', '--help'])).stdout, /--dry-run[\s\S]*--json/);
     assert.doesNotMatch((await capture(['check', '--help'])).stdout, /--api-url/);
+    assert.match((await capture(['scores', '--help'])).stdout, /^Usage: numerai-autopilot scores \[options\][\s\S]*--models <names>[\s\S]*--rounds <n>[\s\S]*--json/);
   });
 
   const wrong: [string[], RegExp, Record<string, string>?][] = [
-    [['frobnicate'], /^numerai-autopilot: unknown command "frobnicate": expected one of submit, plan, predict, check, init, sandbox, webhook\n$/],
+    [['frobnicate'], /^numerai-autopilot: unknown command "frobnicate": expected one of submit, plan, predict, check, init, scores, sandbox, webhook\n$/],
     [['predict', '--live', 'x.parquet'], /^numerai-autopilot: predict: --live goes with --offline/],
     [['predict', '--offline', '--live', 'nope.parquet', '--features-json', 'nope.json'], /^numerai-autopilot: predict: --live nope\.parquet: no such file\n$/],
     [['predict', '--offline', '--api-url', 'https://x'], /^numerai-autopilot: predict: --offline talks to no API and reads no keys: drop --api-url\n$/],
@@ -50,6 +51,7 @@ describe('usage', () => {
     [['submit', '--bogus'], /^numerai-autopilot: submit: unknown option --bogus \(see numerai-autopilot submit --help\)\n$/, KEYS],
     [['submit', 'extra'], /^numerai-autopilot: submit: unexpected argument "extra"/, KEYS],
     [['check', '--api-url', 'http://x'], /^numerai-autopilot: check: unknown option --api-url/],
+    [['scores'], /^numerai-autopilot: scores: NUMERAI_PUBLIC_ID and NUMERAI_SECRET_KEY are not set/],
     [['submit', '--models-dir'], /^numerai-autopilot: submit: .*--models-dir/, KEYS],
     [['submit', '--models', 'a,,b'], /^numerai-autopilot: submit: --models has an empty name/, KEYS],
     [['submit', '--api-url', 'http://api-tournament.numer.ai'], /^numerai-autopilot: submit: --api-url "http:\/\/api-tournament\.numer\.ai" would send the secret key unencrypted: use https:\/\/, or http:\/\/ only to localhost, 127\.0\.0\.1 or \[::1\] \(a sandbox\)\n$/, KEYS],

@@ -11,7 +11,9 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import type { RunReport } from '../../src/pipeline/report.js';
 import { ALL_SCOPES, startSandbox, type Sandbox } from '../../src/sandbox/server.js';
+import { mermaidBlocks, mermaidParse } from '../github/mermaid.js';
 import { ActionsResultsEmulator } from '../emulators/actions-results.js';
 import { GitHubRestEmulator, WRITE_TOKEN } from '../emulators/github-rest.js';
 import { copyTree, filesBelow, parseFileCommands, ROOT, runBundle, type BundleResult } from './harness.js';
@@ -126,6 +128,21 @@ const downloads = () => sandbox.requests.filter((r) => r.operation === 'download
 const uploads = () => sandbox.requests.filter((r) => r.operation === 'upload' || r.operation === 'create_submission').length;
 const submissionsThisRound = (model: string) => sandbox.submissions(model).filter((s) => s.round === ROUND);
 
+/** The Scores section: after the run table, a row and a chart (that Mermaid parses) per model, the scores in the report. */
+async function assertScoresSection(run: ActionRun): Promise<void> {
+  const at = run.summary.indexOf('<h3>Scores</h3>');
+  assert.ok(at > run.summary.indexOf('<th>Model</th><th>Status</th>'), 'a Scores section after the run table');
+  const section = run.summary.slice(at);
+  for (const model of MODELS) assert.match(section, new RegExp(`<td><code>${model}</code></td><td>round \\d+: <b>-?\\d\\.\\d{4}</b> = `));
+  const charts = mermaidBlocks(section);
+  assert.equal(charts.length, MODELS.length, 'a chart per model');
+  for (const chart of charts) assert.equal(((await mermaidParse(chart)) as { diagramType: string }).diagramType, 'xychart');
+  const report = JSON.parse(fs.readFileSync(run.outputs.report, 'utf8')) as RunReport;
+  assert.equal(report.schemaVersion, 2);
+  assert.deepEqual(report.scores?.models.map((m) => m.model).sort(), MODELS);
+  assert.ok(report.scores?.models.every((m) => m.rounds.length === 20 && m.latestResolved?.resolved === true));
+}
+
 /** Nothing that leaves a run may carry the secret key. */
 function assertNoSecret(run: ActionRun): void {
   assert.ok(!run.allText.includes(CANARY_SECRET), 'the secret key leaked into stdout, stderr, outputs or the summary');
@@ -175,6 +192,7 @@ describe('the committed action on a runner', { concurrency: false }, () => {
     assert.equal(report.round, ROUND);
     assert.ok(report.models.every((m) => m.status === 'submitted'));
     for (const model of MODELS) assert.ok(run.summary.includes(model), `the job summary names ${model}`);
+    await assertScoresSection(run);
 
     const artifact = results.artifacts().find((a) => a.name === `numerai-submissions-${5000 + runNumber}-1`);
     assert.ok(artifact, `an artifact was uploaded (${results.artifacts().map((a) => a.name).join(', ')})`);
@@ -184,10 +202,14 @@ describe('the committed action on a runner', { concurrency: false }, () => {
     assertNoSecret(run);
   });
 
-  it('second run in the round: skips every model and downloads nothing', async () => {
+  it('second run in the round: skips every model and downloads nothing (and scores that cannot be read are one warning)', async () => {
     const before = { downloads: downloads(), uploads: uploads(), restores: results.requestsTo('CacheService/GetCacheEntryDownloadURL').length };
-    const run = await runAction({ 'keep-schedule-alive': 'true' });
+    sandbox.inject('submissionScores', { kind: 'http', status: 503, times: Infinity });
+    const run = await runAction({ 'keep-schedule-alive': 'true' }).finally(() => sandbox.clearFaults());
     assert.equal(run.code, 0, explain(run));
+    assert.equal(run.stdout.match(/::warning::Some scores could not be read/g)?.length, 1, 'one warning about the scores');
+    assert.match(run.summary, /<h3>Scores<\/h3>[\s\S]*could not be read/);
+    assert.ok(run.summary.indexOf('<th>Model</th><th>Status</th>') < run.summary.indexOf('<h3>Scores</h3>'), 'the run table stands, before the scores');
     assert.equal(results.requestsTo('CacheService/GetCacheEntryDownloadURL').length, before.restores, 'nothing pending, so not even the cache is asked');
     // keep-schedule-alive: the run re-enabled its own workflow.
     assert.deepEqual(github.requestsTo('actions.enableWorkflow').map((r) => `${r.method} ${r.url} ${r.status}`), ['PUT /repos/octo/numerai-models/actions/workflows/submit.yml/enable 204']);

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { startSandbox, type Sandbox } from '../../src/sandbox/server.js';
 import { submissionCsv } from '../../src/submission/csv.js';
-import { data, gql, webhookReceiver } from './helpers.js';
+import { data, errorOf, gql, webhookReceiver } from './helpers.js';
 import * as Q from './fixtures/numerapi-queries.js';
 
 let sandbox: Sandbox;
@@ -239,5 +239,97 @@ test('the real 2025 error: unknown argument "take", HTTP 200, errors with messag
   assert.equal(r.status, 200);
   assert.deepEqual(r.body, {
     errors: [{ message: 'Unknown argument "take" on field "rounds" of type "RootQueryType".', locations: [{ line: 2, column: 25 }] }],
+  });
+});
+
+describe('scores (numerapi ≥ 2.23 submission_scores, 2.24 list_rounds)', () => {
+  interface Score {
+    roundNumber: number;
+    displayName: string;
+    version: string;
+    value: number;
+    percentile: number;
+    day: number;
+    date: string;
+    resolved: boolean;
+    resolveDate: string | null;
+    roundResolveTime: string;
+    submissionId: string;
+  }
+  const scores = (model: string, extra: Record<string, unknown> = {}) =>
+    data<{ submissionScores: Score[] }>(
+      sandbox,
+      Q.SUBMISSION_SCORES,
+      { modelId: sandbox.modelId(model), displayName: null, version: null, day: null, resolved: null, tournament: 8, lastNRounds: null, distinctOnRound: null, ...extra },
+      null,
+    ).then((d) => d.submissionScores);
+
+  test('submission_scores without a key: one score per metric per round with distinctOnRound, provisional ones unresolved', async () => {
+    const rows = await scores('example_gbt', { lastNRounds: 5, distinctOnRound: true });
+    const rounds = [...new Set(rows.map((r) => r.roundNumber))];
+    // Scoring starts a few days after a round closes: the newest scored round is 5 rounds back.
+    assert.deepEqual(rounds, [1175, 1174, 1173, 1172, 1171]);
+    assert.equal(rows.length, 5 * new Set(rows.map((r) => r.displayName)).size);
+    for (const r of rows) {
+      assert.equal(typeof r.value, 'number');
+      assert.ok(r.percentile > 0 && r.percentile < 1);
+      assert.equal(typeof r.version, 'string');
+      assert.match(r.date, ISO);
+      assert.match(r.submissionId, UUID);
+      assert.equal(r.resolved, false);
+      assert.equal(r.resolveDate, null);
+      assert.ok(Date.parse(r.roundResolveTime) > Date.now());
+    }
+  });
+
+  test('resolved scores are final, with a resolveDate; every daily score is there without distinctOnRound', async () => {
+    const resolved = await scores('example_gbt', { resolved: true, lastNRounds: 1, distinctOnRound: true });
+    assert.ok(resolved.length > 0);
+    const round = resolved[0].roundNumber;
+    assert.ok(resolved.every((r) => r.roundNumber === round && r.resolved && ISO.test(r.resolveDate ?? '')));
+    const daily = await scores('example_gbt', { displayName: resolved[0].displayName, lastNRounds: 1, resolved: true });
+    assert.deepEqual(daily.map((r) => r.day), [resolved[0].day]);
+    const all = await scores('example_gbt', { displayName: resolved[0].displayName });
+    const ofRound = all.filter((r) => r.roundNumber === round);
+    assert.deepEqual(ofRound.map((r) => r.day), Array.from({ length: resolved[0].day }, (_, i) => resolved[0].day - i));
+    assert.equal(ofRound.find((r) => r.day === resolved[0].day)!.value, resolved[0].value);
+  });
+
+  test('the same seed gives the same scores; a model that joined recently has none yet', async () => {
+    const again = await startSandbox({ rows: 120, features: 12 });
+    try {
+      const q = { modelId: sandbox.modelId('example_linear'), tournament: 8, lastNRounds: 3, distinctOnRound: true };
+      // The times follow each sandbox's clock; the scores follow the seed.
+      const values = async (s: Sandbox) =>
+        (await data<{ submissionScores: Score[] }>(s, Q.SUBMISSION_SCORES, q, null)).submissionScores.map((r) => [r.roundNumber, r.displayName, r.value, r.percentile]);
+      assert.deepEqual(await values(again), await values(sandbox));
+    } finally {
+      await again.close();
+    }
+    assert.deepEqual(await scores('example_ensemble', { lastNRounds: 20 }), []);
+  });
+
+  test('modelId is an ID!: a String! variable is refused, an unknown id is an error', async () => {
+    const asString = Q.SUBMISSION_SCORES.replace('$modelId: ID!', '$modelId: String!');
+    assert.match(await errorOf(sandbox, asString, { modelId: sandbox.modelId('example_gbt') }, null), /Variable "\$modelId" of type "String!" used in position expecting type "ID!"/);
+    assert.match(await errorOf(sandbox, Q.SUBMISSION_SCORES, { modelId: '00000000-0000-4000-8000-000000000000' }, null), /Model not found/);
+  });
+
+  test('list_rounds (2.24, as base_api.py writes it): the payout formula changes at a round boundary; old rounds list none', async () => {
+    type Config = { name: string; version: string; displayName: string; isPayout: boolean; defaultMultiplier: number | null; roundNumberStart: number; roundNumberEnd: number | null; scoringStart: string };
+    const round = async (number: number) => {
+      const d = await data<{ rounds: { number: number; roundScoreConfigs: Config[] }[] }>(sandbox, Q.LIST_ROUNDS_2_24, { tournament: 8, number, target: null, status: null, limit: null }, null);
+      return d.rounds[0].roundScoreConfigs;
+    };
+    const payout = (configs: Config[]) => configs.filter((c) => c.isPayout).map((c) => `${c.defaultMultiplier}×${c.displayName}`);
+    const before = await round(1169);
+    const after = await round(1170);
+    assert.deepEqual(payout(before), ['0.75×v2_corr20', '2.25×mmc']);
+    assert.deepEqual(payout(after), ['3×corr60', '15×mmc60']);
+    assert.equal(before[0].roundNumberEnd, 1169);
+    assert.equal(after[0].roundNumberStart, 1170);
+    assert.ok(before.some((c) => !c.isPayout), 'configs also list metrics that do not count for payout');
+    assert.ok(after.every((c) => typeof c.version === 'string' && ISO.test(c.scoringStart)));
+    assert.deepEqual(await round(1120), []);
   });
 });

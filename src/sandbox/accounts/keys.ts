@@ -13,6 +13,8 @@ export interface SandboxModel {
   account: SandboxAccount;
   insertedAt: string;
   webhook: string | null;
+  /** How many rounds ago the model took part for the first time; absent: long before the sandbox's history. */
+  joinedRoundsAgo?: number;
 }
 
 export interface SandboxAccount {
@@ -31,7 +33,8 @@ export function defaultAccountSpecs(): SandboxAccountSpec[] {
       username: 'sandbox_user',
       models: [
         { name: 'example_gbt', tournament: 8 },
-        { name: 'example_ensemble', tournament: 8 },
+        // Joined three rounds ago: its rounds are not scored yet (scoring starts days after a round closes).
+        { name: 'example_ensemble', tournament: 8, joinedRoundsAgo: 3 },
         { name: 'example_linear', tournament: 8 },
         { name: 'example_model_upload', tournament: 8, managedByModelUploads: true },
         { name: 'example_signals', tournament: 11 },
@@ -124,6 +127,7 @@ export function buildAccounts(specs: SandboxAccountSpec[], seed: number, created
         account,
         insertedAt: created,
         webhook: null,
+        ...(m.joinedRoundsAgo === undefined ? {} : { joinedRoundsAgo: m.joinedRoundsAgo }),
       });
     }
     return account;

@@ -56,7 +56,11 @@ export type RoundView = ReturnType<typeof roundView>;
 
 /** A round of a tournament as the API shows it. */
 export function roundView(world: SandboxWorld, tournament: number, times: RoundTimes) {
-  const resolved = times.resolveTime <= world.now();
+  // A round resolves when its payout scores do, which depends on the formula it pays on (scores/history.ts).
+  const resolveTime = world.scores.resolveTime(tournament, times);
+  const resolved = resolveTime <= world.now();
+  // numerapi 2.23.1 reads these; 2.24 derives the same values from the payout configurations named so.
+  const legacy = (name: string, field: 'minMultiplier' | 'maxMultiplier' | 'defaultMultiplier') => world.scores.legacyMultiplier(tournament, times, name, field);
   return {
     id: `${tournament}-${times.number}`,
     tournament,
@@ -66,18 +70,18 @@ export function roundView(world: SandboxWorld, tournament: number, times: RoundT
     closeStakingTime: iso(times.closeStakingTime),
     closeTime: iso(times.closeTime),
     scoreTime: iso(times.scoreTime),
-    resolveTime: iso(times.resolveTime),
+    resolveTime: iso(resolveTime),
     resolvedGeneral: resolved,
     resolvedStaking: resolved,
     payoutFactor: '0.8',
     stakeThreshold: '0.0',
     dataDatestamp: datestamp(times.openTime),
-    minCorrMultiplier: 0.5,
-    maxCorrMultiplier: 2.0,
-    defaultCorrMultiplier: 0.5,
-    minMmcMultiplier: 0.0,
-    maxMmcMultiplier: 3.0,
-    defaultMmcMultiplier: 2.0,
+    minCorrMultiplier: legacy('correlation', 'minMultiplier'),
+    maxCorrMultiplier: legacy('correlation', 'maxMultiplier'),
+    defaultCorrMultiplier: legacy('correlation', 'defaultMultiplier'),
+    minMmcMultiplier: legacy('meta_model_contribution', 'minMultiplier'),
+    maxMmcMultiplier: legacy('meta_model_contribution', 'maxMultiplier'),
+    defaultMmcMultiplier: legacy('meta_model_contribution', 'defaultMultiplier'),
   };
 }
 
@@ -113,7 +117,7 @@ function rounds(world: SandboxWorld, args: Record<string, unknown>) {
   for (let n = clock.number; n >= Math.max(1, clock.number - 99); n--) {
     const t = clock.times(n)!;
     const isOpen = n === clock.number && clock.acceptsSubmissions();
-    const st = isOpen ? 'OPEN' : t.resolveTime <= now ? 'RESOLVED' : 'RESOLVING';
+    const st = isOpen ? 'OPEN' : world.scores.resolveTime(tournament, t) <= now ? 'RESOLVED' : 'RESOLVING';
     if (status && status !== st) continue;
     out.push(roundView(world, tournament, t));
     if (limit !== undefined && limit !== null && out.length >= limit) break;

@@ -1,12 +1,17 @@
 /**
- * The scores part of the API: the score configurations of a round (`Round.roundScoreConfigs`). Scores of
- * submissions belong here too.
+ * The scores part of the API: a round's score configurations (`Round.roundScoreConfigs`, numerapi 2.24
+ * `list_rounds`) and a model's round scores (`submissionScores`, numerapi ≥ 2.23 `submission_scores`, which numerapi
+ * sends without a key). The history they are drawn from is in history.ts.
  */
 import type { ApiPart } from '../part.js';
 import type { RoundView } from '../rounds/api.js';
 
 export const scoresApi: ApiPart = {
   sdl: /* GraphQL */ `
+extend type RootQueryType {
+  submissionScores(modelId: ID!, displayName: String, version: String, day: Int, resolved: Boolean, tournament: Int, lastNRounds: Int, distinctOnRound: Boolean): [SubmissionScore]
+}
+
 extend type Round {
   roundScoreConfigs: [RoundScoreConfig]
 }
@@ -17,7 +22,7 @@ type RoundScoreConfig {
   roundNumberStart: Int
   roundNumberEnd: Int
   name: String
-  version: Int
+  version: String
   displayName: String
   totalScoreDays: Int
   returnsLagDays: Int
@@ -34,41 +39,37 @@ type RoundScoreConfig {
   stakeThreshold: String
   payoutFactor: String
 }
+
+type SubmissionScore {
+  roundId: String
+  submissionId: String
+  roundNumber: Int
+  roundResolveTime: String
+  roundScoreTime: String
+  roundCloseStakingTime: String
+  value: Float
+  percentile: Float
+  displayName: String
+  version: String
+  date: String
+  day: Int
+  resolveDate: String
+  resolved: Boolean
+  payoutPending: String
+  payoutSettled: String
+}
 `,
-  resolvers: () => ({
+  resolvers: (world) => ({
+    RootQueryType: {
+      // Public, like rounds: no key is needed, and a key sent along is not checked.
+      submissionScores: (_source, args) => world.scores.submissionScores(args, world.allModels()),
+    },
     Round: {
       // A round the clock has no times for (see submissions' round view) has no score configurations either.
-      roundScoreConfigs: (round: Partial<RoundView>) =>
-        round.scoreTime === undefined || round.resolveTime === undefined ? null : roundScoreConfigs(round.tournament!, round.scoreTime, round.resolveTime),
+      roundScoreConfigs: (round: Partial<RoundView>) => {
+        const times = round.number === undefined ? null : world.clock.times(round.number);
+        return times && round.tournament !== undefined ? world.scores.configs(round.tournament, times) : null;
+      },
     },
   }),
 };
-
-/** The one canonical, paid score of every round: CORR20 v2, scored from scoreTime until the round resolves. */
-function roundScoreConfigs(tournament: number, scoringStart: string, scoringEnd: string) {
-  return [
-    {
-      id: `${tournament}-canon`,
-      scoreConfigId: 'canon',
-      roundNumberStart: 1,
-      roundNumberEnd: null,
-      name: 'corr20v2',
-      version: 2,
-      displayName: 'CORR',
-      totalScoreDays: 20,
-      returnsLagDays: 2,
-      dataDelayDays: 1,
-      universe: tournament === 8 ? 'classic' : tournament === 11 ? 'signals' : 'crypto',
-      isCanonScore: true,
-      isPayout: true,
-      scoringStart,
-      scoringEnd,
-      minMultiplier: 0.5,
-      maxMultiplier: 2.0,
-      defaultMultiplier: 0.5,
-      clipThreshold: 0.05,
-      stakeThreshold: '0.0',
-      payoutFactor: '0.8',
-    },
-  ];
-}
