@@ -14,6 +14,11 @@ export interface ScoreChart {
   omitted: { round: number; why: string }[];
 }
 
+const CHART_CONFIG = {
+  xyChart: { width: 960, height: 360, xAxis: { labelFontSize: 12 } },
+  themeVariables: { xyChart: { plotColorPalette: '#0969da' } },
+};
+
 /** The chart of a model's scored rounds, or null when none of them has a payout score. */
 export function scoreChart(scores: Pick<ModelScores, 'model' | 'rounds'>): ScoreChart | null {
   const oldestFirst = [...scores.rounds].sort((a, b) => a.round - b.round);
@@ -23,6 +28,8 @@ export function scoreChart(scores: Pick<ModelScores, 'model' | 'rounds'>): Score
   const values = plotted.map((r) => r.payoutScore!);
   const [low, high] = axisRange(values);
   const lines = [
+    // Wide enough for 20 round labels side by side, and a line colour that reads on a white page.
+    `%%{init: ${JSON.stringify(CHART_CONFIG)}}%%`,
     'xychart-beta',
     `  title "${quoteSafe(scores.model)}: payout score by round"`,
     `  x-axis "round" [${plotted.map((r) => `"${r.round}"`).join(', ')}]`,

@@ -101,7 +101,7 @@ describe('Scores section', () => {
     await writeJobSummary(sampleReport({ scores: sampleScores() }), { logger: recordingLogger() });
     const blocks = mermaidBlocks(await readFile(summaryFile, 'utf8'));
     assert.equal(blocks.length, 1, 'one chart per model with payout scores');
-    for (const block of blocks) assert.deepEqual(await mermaidParse(block), { diagramType: 'xychart', config: {} });
+    for (const block of blocks) assert.equal(((await mermaidParse(block)) as { diagramType: string }).diagramType, 'xychart');
     await assert.rejects(mermaidParse(blocks[0].replace(/line \[/, 'line [[')), /Parse error/);
   });
 
