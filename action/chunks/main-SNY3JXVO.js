@@ -116154,8 +116154,6 @@ function parseModelList(value) {
   }
   return [...new Set(names.filter((name) => name.length > 0))];
 }
-<<<<<<<< HEAD:action/chunks/main-76AGUENO.js
-========
 function parseScoreRounds(value) {
   const n = /^\d+$/.test(value) ? Number(value) : NaN;
   if (!Number.isInteger(n) || n < 1 || n > MAX_SCORE_ROUNDS) {
@@ -116163,8 +116161,6 @@ function parseScoreRounds(value) {
   }
   return n;
 }
-var LOOPBACK_HOSTS = /* @__PURE__ */ new Set(["localhost", "127.0.0.1", "[::1]"]);
->>>>>>>> c94c070 (Sandbox: submissionScores and the rounds' roundScoreConfigs with numerapi's argument names, types and auth, scores deterministic from the seed; tests of the client, the summary's Scores section (Mermaid's parser), the scores command and the end-to-end summary):action/chunks/main-ENSDBFKN.js
 function parseApiUrl(value) {
   let url3;
   try {
@@ -116462,6 +116458,10 @@ function createGitHubClient(options) {
 }
 
 // src/github/score-chart.ts
+var CHART_CONFIG = {
+  xyChart: { width: 960, height: 360, xAxis: { labelFontSize: 12 } },
+  themeVariables: { xyChart: { plotColorPalette: "#0969da" } }
+};
 function scoreChart(scores) {
   const oldestFirst = [...scores.rounds].sort((a, b) => a.round - b.round);
   const plotted = oldestFirst.filter((r) => r.payoutScore !== null);
@@ -116470,6 +116470,8 @@ function scoreChart(scores) {
   const values = plotted.map((r) => r.payoutScore);
   const [low, high] = axisRange(values);
   const lines = [
+    // Wide enough for 20 round labels side by side, and a line colour that reads on a white page.
+    `%%{init: ${JSON.stringify(CHART_CONFIG)}}%%`,
     "xychart-beta",
     `  title "${quoteSafe(scores.model)}: payout score by round"`,
     `  x-axis "round" [${plotted.map((r) => `"${r.round}"`).join(", ")}]`,
