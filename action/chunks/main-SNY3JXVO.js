@@ -46156,8 +46156,9 @@ function describeHolder(holder) {
 // src/pipeline/data.ts
 var FEATURES_FILE = "features.json";
 var LIVE_FILE = "live.parquet";
-async function obtainDataset(key, read2, ports, uses) {
-  if (!ports.locks) return obtainUnlocked(key, read2, ports, uses);
+async function obtainDataset(run2, key, read2) {
+  const { ports } = run2;
+  if (!ports.locks) return obtainUnlocked(run2, key, read2);
   const name = `${key.version}/${key.file}`;
   let lock;
   try {
@@ -46172,22 +46173,23 @@ async function obtainDataset(key, read2, ports, uses) {
   }
   if (lock.tookOver) ports.reporter.log("warning", `Took over the lock on ${name} left by a run that is gone (${describeHolder(lock.tookOver)}).`);
   try {
-    return await obtainUnlocked(key, read2, ports, uses);
+    return await obtainUnlocked(run2, key, read2);
   } finally {
     await lock.release();
   }
 }
-async function obtainUnlocked(key, read2, ports, uses) {
+async function obtainUnlocked(run2, key, read2) {
+  const { ports } = run2;
   const { store, reporter } = ports;
   const name = `${key.version}/${key.file}`;
   const path16 = store.pathFor(key);
-  let source = await restoreQuietly(key, ports) ? "store" : "download";
-  if (source === "download") await download(key, path16, ports);
+  let source = await restoreQuietly(ports, key) ? "store" : "download";
+  if (source === "download") await download(ports, key, path16);
   for (let attempt = 1; ; attempt++) {
     try {
       const value = await read2(path16);
-      if (source === "download") await saveQuietly(key, ports);
-      uses.push({ file: name, source, bytes: (await stat4(path16)).size });
+      if (source === "download") await saveQuietly(ports, key);
+      run2.datasets.push({ file: name, source, bytes: (await stat4(path16)).size });
       return value;
     } catch (error2) {
       if (classifyError(error2, "InternalError", ports.numerai) !== "DataError") throw error2;
@@ -46196,12 +46198,12 @@ async function obtainUnlocked(key, read2, ports, uses) {
       });
       if (attempt > 1) throw error2;
       reporter.log("warning", `${name} (${source === "store" ? "stored copy" : "download"}) is unreadable: ${errorMessage(error2)}. Fetching it again.`);
-      await download(key, path16, ports);
+      await download(ports, key, path16);
       source = "download";
     }
   }
 }
-async function download(key, path16, ports) {
+async function download(ports, key, path16) {
   const { numerai, reporter } = ports;
   const name = `${key.version}/${key.file}`;
   await mkdir3(dirname(path16), { recursive: true });
@@ -46211,7 +46213,7 @@ async function download(key, path16, ports) {
   await numerai.download(url3, path16, progress ? (received, total) => progress(name, received, total) : void 0);
   reporter.log("info", `Downloaded ${name} (${(await stat4(path16)).size} bytes).`);
 }
-async function restoreQuietly(key, ports) {
+async function restoreQuietly(ports, key) {
   try {
     return await ports.store.restore(key);
   } catch (error2) {
@@ -46219,7 +46221,7 @@ async function restoreQuietly(key, ports) {
     return false;
   }
 }
-async function saveQuietly(key, ports) {
+async function saveQuietly(ports, key) {
   try {
     await ports.store.save(key);
   } catch (error2) {
@@ -46235,22 +46237,26 @@ function unionColumns(lists) {
 // src/pipeline/plan.ts
 import { readdir as readdir2 } from "node:fs/promises";
 var TOURNAMENT = "classic";
-async function planRound(settings, ports, engine) {
-  const { numerai, clock, reporter } = ports;
-  const tournament = TOURNAMENTS[TOURNAMENT];
-  const plan = { tournament, round: null, late: false, models: [] };
+var PLAN_STEPS = [readRound, readModelsFolder, checkAccount];
+async function planRound(run2) {
+  const plan = { tournament: TOURNAMENTS[TOURNAMENT], round: null, late: false, models: [] };
+  for (const step of PLAN_STEPS) if (await step(run2, plan) === "stop") break;
+  return plan;
+}
+async function readRound(run2, plan) {
+  const { numerai, clock, reporter } = run2.ports;
   try {
-    plan.round = await numerai.currentRound(tournament);
+    plan.round = await numerai.currentRound(plan.tournament);
   } catch (error2) {
     if (numeraiErrorKind(error2) !== "not-open") {
       plan.error = { errorClass: classifyError(error2, "NetworkError", numerai), stage: "round", message: `could not read the current round: ${errorMessage(error2)}` };
-      return plan;
+      return "stop";
     }
     plan.round = null;
   }
   if (!plan.round) {
     reporter.log("notice", `No ${TOURNAMENT} round is open for submissions: nothing to do.`);
-    return plan;
+    return "stop";
   }
   const round = plan.round;
   const closes = round.closeStakingTime;
@@ -46263,13 +46269,18 @@ async function planRound(settings, ports, engine) {
   } else {
     reporter.log("info", `Round ${round.number} is open${closes ? ` until ${closes.toISOString()}` : ""}.`);
   }
+  return "next";
+}
+async function readModelsFolder(run2, plan) {
+  const { settings, engine } = run2;
+  const { numerai, clock, reporter } = run2.ports;
   const configStarted = clock.now().getTime();
   let loaded;
   try {
     loaded = await loadSelectedModels(settings, engine);
   } catch (error2) {
     plan.error = { errorClass: classifyError(error2, "ConfigError", numerai), stage: "config", message: errorMessage(error2) };
-    return plan;
+    return "stop";
   }
   const configMs = clock.now().getTime() - configStarted;
   const named = new Set(settings.models);
@@ -46295,8 +46306,13 @@ async function planRound(settings, ports, engine) {
     }
     plan.models.push(entry);
   }
-  const pending = () => plan.models.filter((entry) => entry.status === "pending");
-  if (pending().length === 0) return plan;
+  return pendingOf(plan).length === 0 ? "stop" : "next";
+}
+async function checkAccount(run2, plan) {
+  const { settings } = run2;
+  const { numerai, clock, reporter } = run2.ports;
+  const { tournament } = plan;
+  const round = plan.round;
   if (!settings.publicId || !settings.secretKey) {
     if (!settings.dryRun) {
       plan.error = {
@@ -46304,22 +46320,22 @@ async function planRound(settings, ports, engine) {
         stage: "plan",
         message: "NUMERAI_PUBLIC_ID and NUMERAI_SECRET_KEY are required to submit (a dry run can go without them)"
       };
-      return plan;
+      return "stop";
     }
     reporter.log("notice", "No API keys: predicting without checking the account or earlier submissions.");
-    for (const entry of pending()) entry.stage = "plan";
-    return plan;
+    for (const entry of pendingOf(plan)) entry.stage = "plan";
+    return "stop";
   }
   let accountModels2;
   try {
     accountModels2 = (await numerai.accountModels(tournament)).filter((model) => model.tournament === tournament);
   } catch (error2) {
     plan.error = { errorClass: classifyError(error2, "AccountError", numerai), stage: "plan", message: `could not list the account's models: ${errorMessage(error2)}` };
-    return plan;
+    return "stop";
   }
   const idsByName = new Map(accountModels2.map((model) => [model.name, model.id]));
   const accountNames = accountModels2.map((model) => model.name).sort();
-  for (const entry of pending()) {
+  for (const entry of pendingOf(plan)) {
     const started = clock.now().getTime();
     entry.stage = "plan";
     const modelId = idsByName.get(entry.name);
@@ -46342,7 +46358,10 @@ async function planRound(settings, ports, engine) {
     if (entry.status === "failed") reporter.log("error", `${entry.name}: ${entry.message}`, { model: entry.name });
     else if (entry.status === "skipped") reporter.log("info", `${entry.name}: skipped, ${entry.reason}.`, { model: entry.name });
   }
-  return plan;
+  return "next";
+}
+function pendingOf(plan) {
+  return plan.models.filter((entry) => entry.status === "pending");
 }
 function fail(entry, errorClass, message) {
   entry.status = "failed";
@@ -46523,8 +46542,9 @@ function predictionStats(values) {
 function reuploadDelayMs(attempt) {
   return Math.min(3e4, 2e3 * 2 ** (attempt - 1));
 }
-async function uploadOnce(request2, ports, retries) {
-  const { numerai, clock, reporter } = ports;
+async function uploadOnce(run2, request2) {
+  const { numerai, clock, reporter } = run2.ports;
+  const { retries } = run2.settings;
   for (let attempt = 1; ; attempt++) {
     try {
       const submissionId = await numerai.uploadPredictions({
@@ -46579,30 +46599,43 @@ async function defaultEngine() {
   const { createDefaultEngine } = await import("./default-engine-ZUSG4K2D.js");
   return createDefaultEngine();
 }
+var RUN_STAGES = [planStage, modelsStage];
 async function runPipeline(settings, ports, engine) {
   const redact = makeRedactor([settings.secretKey]);
   const reporter = redactingReporter(ports.reporter, redact);
-  const activePorts = { ...ports, reporter, locks: ports.locks ?? fileLocks(lockFolder(settings.dataDir)) };
-  const startedAt = ports.clock.now();
-  const datasets = [];
-  let plan = { tournament: 0, round: null, late: false, models: [] };
-  const reports = /* @__PURE__ */ new Map();
+  const context5 = {
+    settings,
+    ports: { ...ports, reporter, locks: ports.locks ?? fileLocks(lockFolder(settings.dataDir)) },
+    redact,
+    startedAt: ports.clock.now(),
+    plan: { tournament: 0, round: null, late: false, models: [] },
+    reports: /* @__PURE__ */ new Map(),
+    datasets: []
+  };
   let activeEngine = engine;
-  let runError;
+  let run2;
   try {
     activeEngine ??= await defaultEngine();
-    plan = await planRound(settings, activePorts, activeEngine);
-    runError = plan.error;
-    if (plan.round && !runError) {
-      for (const entry of plan.models) reports.set(entry.name, initialReport(entry, plan.round.number));
-      await predictAndUpload(settings, activePorts, activeEngine, plan, reports, datasets);
-    }
+    run2 = { ...context5, engine: activeEngine };
+    for (const stage of RUN_STAGES) if (await stage(run2) === "stop") break;
   } catch (error2) {
-    runError = { errorClass: "InternalError", stage: "plan", message: errorMessage(error2) };
+    (run2 ?? context5).error = { errorClass: "InternalError", stage: "plan", message: errorMessage(error2) };
   } finally {
     if (!engine) await activeEngine?.dispose?.().catch(() => void 0);
   }
-  const models = [...reports.values()].map((model) => redactReport(model, redact));
+  const report = runReport(run2 ?? context5);
+  if (report.error) reporter.log("error", report.error.message);
+  const scored = report.models.filter((m) => m.modelId !== null).map((m) => ({ name: m.model, id: m.modelId }));
+  if (settings.showScores && ports.scores && scored.length > 0) {
+    report.scores = await readScores(ports.scores, { tournament: report.tournament, models: scored, rounds: settings.scoreRounds }, reporter);
+    if (report.scores.warning) report.scores.warning = redact(report.scores.warning);
+  }
+  await writeReport(report, reportPath(settings), reporter);
+  return report;
+}
+function runReport(run2) {
+  const { plan, settings, redact } = run2;
+  const models = [...run2.reports.values()].map((model) => redactReport(model, redact));
   const report = {
     schemaVersion: REPORT_SCHEMA_VERSION,
     tournament: plan.tournament,
@@ -46616,23 +46649,21 @@ async function runPipeline(settings, ports, engine) {
     } : {},
     late: plan.late,
     dryRun: settings.dryRun,
-    startedAt: startedAt.toISOString(),
-    finishedAt: ports.clock.now().toISOString(),
+    startedAt: run2.startedAt.toISOString(),
+    finishedAt: run2.ports.clock.now().toISOString(),
     models,
-    datasets,
+    datasets: run2.datasets,
     totals: countByStatus(models)
   };
-  if (runError) {
-    report.error = { ...runError, message: redact(runError.message) };
-    reporter.log("error", report.error.message);
-  }
-  const scored = models.filter((m) => m.modelId !== null).map((m) => ({ name: m.model, id: m.modelId }));
-  if (settings.showScores && ports.scores && scored.length > 0) {
-    report.scores = await readScores(ports.scores, { tournament: plan.tournament, models: scored, rounds: settings.scoreRounds }, reporter);
-    if (report.scores.warning) report.scores.warning = redact(report.scores.warning);
-  }
-  await writeReport(report, reportPath(settings), reporter);
+  if (run2.error) report.error = { ...run2.error, message: redact(run2.error.message) };
   return report;
+}
+async function planStage(run2) {
+  run2.plan = await planRound(run2);
+  run2.error = run2.plan.error;
+  if (!run2.plan.round || run2.error) return "stop";
+  for (const entry of run2.plan.models) run2.reports.set(entry.name, initialReport(entry, run2.plan.round.number));
+  return "next";
 }
 function initialReport(entry, round) {
   const report = {
@@ -46658,33 +46689,34 @@ function initialReport(entry, round) {
   }
   return report;
 }
-async function predictAndUpload(settings, ports, engine, plan, reports, datasets) {
-  const round = plan.round.number;
-  const pending = plan.models.filter((entry) => entry.status === "pending" && entry.model);
+async function modelsStage(run2) {
+  const pending = run2.plan.models.filter((entry) => entry.status === "pending" && entry.model);
   const versions = [...new Set(pending.map((entry) => entry.model.dataset))].sort();
   for (const version5 of versions) {
     const group = pending.filter((entry) => entry.model.dataset === version5);
-    const dataStarted = ports.clock.now().getTime();
-    const prepared = await prepareVersion(version5, group, settings, ports, engine, plan, reports, datasets);
-    const dataMs = ports.clock.now().getTime() - dataStarted;
-    for (const entry of group) reports.get(entry.name).durations.data = dataMs;
+    const dataStarted = run2.ports.clock.now().getTime();
+    const prepared = await prepareVersion(run2, version5, group);
+    const dataMs = run2.ports.clock.now().getTime() - dataStarted;
+    for (const entry of group) run2.reports.get(entry.name).durations.data = dataMs;
     if (!prepared) continue;
     for (const { entry, features } of prepared.models) {
-      await processModel(entry, features, prepared.table, settings, ports, engine, plan, round, reports.get(entry.name));
+      await runModel(run2, { entry, features, table: prepared.table, report: run2.reports.get(entry.name) });
     }
   }
+  return "next";
 }
-async function prepareVersion(version5, group, settings, ports, engine, plan, reports, datasets) {
+async function prepareVersion(run2, version5, group) {
+  const { plan, engine, ports } = run2;
   const round = plan.round.number;
   const key = (file) => ({ tournament: plan.tournament, version: version5, round, file });
   const failGroup = (entries, error2, what) => {
     for (const entry of entries) {
-      markFailed(reports.get(entry.name), "data", classifyError(error2, "DataError", ports.numerai), `${what}: ${errorMessage(error2)}`, ports.reporter);
+      markFailed(run2.reports.get(entry.name), "data", { errorClass: classifyError(error2, "DataError", ports.numerai), message: `${what}: ${errorMessage(error2)}` }, ports.reporter);
     }
   };
   let featuresJson;
   try {
-    featuresJson = await obtainDataset(key(FEATURES_FILE), (path16) => engine.readFeaturesJson(path16), ports, datasets);
+    featuresJson = await obtainDataset(run2, key(FEATURES_FILE), (path16) => engine.readFeaturesJson(path16));
   } catch (error2) {
     failGroup(group, error2, `${version5}/${FEATURES_FILE}`);
     return void 0;
@@ -46694,13 +46726,13 @@ async function prepareVersion(version5, group, settings, ports, engine, plan, re
     try {
       models.push({ entry, features: engine.resolveFeatures(entry.model, featuresJson) });
     } catch (error2) {
-      markFailed(reports.get(entry.name), "data", classifyError(error2, "ConfigError", ports.numerai), errorMessage(error2), ports.reporter);
+      markFailed(run2.reports.get(entry.name), "data", { errorClass: classifyError(error2, "ConfigError", ports.numerai), message: errorMessage(error2) }, ports.reporter);
     }
   }
   if (models.length === 0) return void 0;
   try {
     const columns = unionColumns(models.map((model) => model.features));
-    const table = await obtainDataset(key(LIVE_FILE), (path16) => engine.readLiveTable(path16, columns), ports, datasets);
+    const table = await obtainDataset(run2, key(LIVE_FILE), (path16) => engine.readLiveTable(path16, columns));
     ports.reporter.log("info", `Read ${version5}/${LIVE_FILE}: ${table.rows} rows × ${columns.length} features.`);
     return { table, models };
   } catch (error2) {
@@ -46712,93 +46744,111 @@ async function prepareVersion(version5, group, settings, ports, engine, plan, re
     return void 0;
   }
 }
-async function processModel(entry, features, table, settings, ports, engine, plan, round, report) {
-  const { clock, reporter } = ports;
-  let stage = "predict";
-  let started = clock.now().getTime();
-  const finishStage = () => {
-    const now = clock.now().getTime();
-    report.durations[stage] = now - started;
-    started = now;
-  };
+var MODEL_STEPS = [
+  { stage: "predict", run: predict },
+  { stage: "validate", run: validateAndWrite },
+  { stage: "upload", run: lockModel },
+  { stage: "upload", run: checkNotSubmittedMeanwhile },
+  { stage: "upload", run: upload }
+];
+async function runModel(run2, model) {
+  const { clock, reporter, numerai } = run2.ports;
+  const { report } = model;
   try {
-    report.stage = stage;
-    const predictions = await engine.predict(entry.model, table, features);
-    report.rows = predictions.length;
-    report.stats = predictionStats(predictions);
-    finishStage();
-    stage = "validate";
-    report.stage = stage;
-    const check = engine.checkSubmission(table.ids, predictions, table.ids);
-    if (!check.ok) {
-      finishStage();
-      markFailed(report, stage, "PredictionError", `predictions break Numerai's rules: ${check.problems.join("; ")}`, reporter);
-      return;
-    }
-    const csv = engine.submissionCsv(table.ids, predictions);
-    const path16 = csvPath(settings, round, entry.name);
-    await mkdir4(dirname2(path16), { recursive: true });
-    await writeFile(path16, csv);
-    report.csvPath = path16;
-    finishStage();
-    if (settings.dryRun) {
-      succeed(report, "dry-run", reporter, `predicted ${report.rows} rows (dry run: not uploaded), ${path16}`);
-      return;
-    }
-    if (!report.modelId) throw new Error("model has no Numerai id");
-    stage = "upload";
-    report.stage = stage;
-    const modelId = report.modelId;
-    const lock = await takeModelLock(ports.locks, plan.tournament, round, entry.name);
-    if (lock.acquired && lock.lock?.tookOver) {
-      reporter.log("warning", `${entry.name}: took over the lock left by a run that is gone (${describeHolder(lock.lock.tookOver)}).`, { model: entry.name });
-    }
-    if (!lock.acquired) {
-      finishStage();
-      skip(report, `another run on this machine (${describeHolder(lock.holder)}) is submitting ${entry.name} for round ${round}`, reporter);
-      return;
-    }
-    try {
-      const current = await ports.numerai.submissionForRound(modelId, round, plan.tournament);
-      if (current && current !== entry.existingSubmissionId) {
-        finishStage();
-        report.submissionId = current;
-        skip(report, `submitted by another run during this run (submission ${current})`, reporter);
-        return;
+    for (const step of MODEL_STEPS) {
+      report.stage = step.stage;
+      const started = clock.now().getTime();
+      let outcome;
+      try {
+        outcome = await step.run(run2, model);
+      } finally {
+        report.durations[step.stage] = (report.durations[step.stage] ?? 0) + (clock.now().getTime() - started);
       }
-      const outcome = await uploadOnce(
-        {
-          model: entry.name,
-          modelId,
-          round,
-          tournament: plan.tournament,
-          filename: `${entry.name}_round${round}.csv`,
-          csv: new TextEncoder().encode(csv),
-          existingSubmissionId: entry.existingSubmissionId
-        },
-        ports,
-        settings.retries
-      );
-      finishStage();
-      report.submissionId = outcome.submissionId;
-      report.uploadAttempts = outcome.attempts;
-      succeed(report, "submitted", reporter, `submitted ${report.rows} rows, submission ${outcome.submissionId}`);
-    } finally {
-      await lock.lock?.release();
+      if (outcome === "done") return;
     }
   } catch (error2) {
-    finishStage();
-    markFailed(report, stage, classifyError(error2, STAGE_FALLBACK[stage], ports.numerai), errorMessage(error2), reporter);
+    const { stage } = report;
+    markFailed(report, stage, { errorClass: classifyError(error2, STAGE_FALLBACK[stage], numerai), message: errorMessage(error2) }, reporter);
+  } finally {
+    await model.lock?.release();
   }
 }
-async function takeModelLock(locks, tournament, round, model) {
-  if (!locks) return { acquired: true };
-  try {
-    const attempt = await locks.tryAcquire(lockName(tournament, round, model));
-    return attempt.acquired ? { acquired: true, lock: attempt.lock } : attempt;
-  } catch (error2) {
-    throw new PipelineError("InternalError", `could not take the lock for ${model} in the data folder: ${errorMessage(error2)}`);
+async function predict(run2, model) {
+  const predictions = await run2.engine.predict(model.entry.model, model.table, model.features);
+  model.predictions = predictions;
+  model.report.rows = predictions.length;
+  model.report.stats = predictionStats(predictions);
+  return "next";
+}
+async function validateAndWrite(run2, model) {
+  const { engine, settings, plan, ports } = run2;
+  const { report, table } = model;
+  const predictions = model.predictions;
+  const check = engine.checkSubmission(table.ids, predictions, table.ids);
+  if (!check.ok) {
+    markFailed(report, "validate", { errorClass: "PredictionError", message: `predictions break Numerai's rules: ${check.problems.join("; ")}` }, ports.reporter);
+    return "done";
   }
+  model.csv = engine.submissionCsv(table.ids, predictions);
+  const path16 = csvPath(settings, plan.round.number, model.entry.name);
+  await mkdir4(dirname2(path16), { recursive: true });
+  await writeFile(path16, model.csv);
+  report.csvPath = path16;
+  if (settings.dryRun) {
+    succeed(report, "dry-run", ports.reporter, `predicted ${report.rows} rows (dry run: not uploaded), ${path16}`);
+    return "done";
+  }
+  if (!report.modelId) throw new Error("model has no Numerai id");
+  return "next";
+}
+async function lockModel(run2, model) {
+  const { plan, ports } = run2;
+  const { entry, report } = model;
+  const round = plan.round.number;
+  let attempt;
+  try {
+    attempt = await ports.locks.tryAcquire(lockName(plan.tournament, round, entry.name));
+  } catch (error2) {
+    throw new PipelineError("InternalError", `could not take the lock for ${entry.name} in the data folder: ${errorMessage(error2)}`);
+  }
+  if (!attempt.acquired) {
+    skip(report, `another run on this machine (${describeHolder(attempt.holder)}) is submitting ${entry.name} for round ${round}`, ports.reporter);
+    return "done";
+  }
+  model.lock = attempt.lock;
+  if (attempt.lock.tookOver) {
+    ports.reporter.log("warning", `${entry.name}: took over the lock left by a run that is gone (${describeHolder(attempt.lock.tookOver)}).`, { model: entry.name });
+  }
+  return "next";
+}
+async function checkNotSubmittedMeanwhile(run2, model) {
+  const { plan, ports } = run2;
+  const { report, entry } = model;
+  const current = await ports.numerai.submissionForRound(report.modelId, plan.round.number, plan.tournament);
+  if (current && current !== entry.existingSubmissionId) {
+    report.submissionId = current;
+    skip(report, `submitted by another run during this run (submission ${current})`, ports.reporter);
+    return "done";
+  }
+  return "next";
+}
+async function upload(run2, model) {
+  const { plan, ports } = run2;
+  const { entry, report } = model;
+  const round = plan.round.number;
+  const outcome = await uploadOnce(run2, {
+    model: entry.name,
+    modelId: report.modelId,
+    round,
+    tournament: plan.tournament,
+    filename: `${entry.name}_round${round}.csv`,
+    csv: new TextEncoder().encode(model.csv),
+    existingSubmissionId: entry.existingSubmissionId
+  });
+  report.submissionId = outcome.submissionId;
+  report.uploadAttempts = outcome.attempts;
+  succeed(report, "submitted", ports.reporter, `submitted ${report.rows} rows, submission ${outcome.submissionId}`);
+  return "done";
 }
 function skip(report, reason, reporter) {
   report.status = "skipped";
@@ -46813,7 +46863,8 @@ function succeed(report, status, reporter, message) {
   delete report.message;
   reporter.log("info", `${report.model}: ${message}.`, { model: report.model });
 }
-function markFailed(report, stage, errorClass, message, reporter) {
+function markFailed(report, stage, failure2, reporter) {
+  const { errorClass, message } = failure2;
   report.status = "failed";
   report.stage = stage;
   report.errorClass = errorClass;
@@ -89873,19 +89924,19 @@ async function uploadRunArtifacts(options) {
   }
   if (files.length === 0) return null;
   const root = commonDirectory(files);
-  const upload = async (name2) => {
+  const upload2 = async (name2) => {
     const result = await client2.uploadArtifact(name2, files, root, { retentionDays: options.retentionDays });
     logger9.log("info", `Uploaded ${files.length} file(s) as the artifact ${name2}.`);
     return { name: name2, id: result.id, size: result.size, files: files.map((f) => path5.relative(root, f)) };
   };
   let name = artifactName(options.runId, options.runAttempt, options.suffix);
   try {
-    return await upload(name);
+    return await upload2(name);
   } catch (error2) {
     if (!isNameConflict(error2) || options.suffix) return warn(logger9, name, error2);
     name = artifactName(options.runId, options.runAttempt, modelsFingerprint(report));
     try {
-      return await upload(name);
+      return await upload2(name);
     } catch (retryError) {
       return warn(logger9, name, retryError);
     }
