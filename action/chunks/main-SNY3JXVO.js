@@ -5273,12 +5273,12 @@ var require_parse_proxy_response = __commonJS({
             return;
           }
           const headerParts = buffered.slice(0, endOfHeaders).toString("ascii").split("\r\n");
-          const firstLine = headerParts.shift();
-          if (!firstLine) {
+          const firstLine2 = headerParts.shift();
+          if (!firstLine2) {
             socket.destroy();
             return reject(new Error("No header received from proxy CONNECT response"));
           }
-          const firstLineParts = firstLine.split(" ");
+          const firstLineParts = firstLine2.split(" ");
           const statusCode = +firstLineParts[1];
           const statusText = firstLineParts.slice(2).join(" ");
           const headers = {};
@@ -5301,7 +5301,7 @@ var require_parse_proxy_response = __commonJS({
               headers[key] = value;
             }
           }
-          debug2("got proxy server response: %o %o", firstLine, headers);
+          debug2("got proxy server response: %o %o", firstLine2, headers);
           cleanup();
           resolve4({
             connect: {
@@ -5791,11 +5791,11 @@ var require_brace_expansion = __commonJS({
           return parts;
         }
         var pre = m.pre;
-        var body3 = m.body;
+        var body4 = m.body;
         var post = m.post;
         var p = pre.split(",");
         p[0] = carry + p[0];
-        p[p.length - 1] += "{" + body3 + "}";
+        p[p.length - 1] += "{" + body4 + "}";
         if (!post.length) {
           pushAll2(parts, p);
           return parts;
@@ -5864,8 +5864,8 @@ var require_brace_expansion = __commonJS({
       budget.remaining -= out.length;
       return out;
     }
-    function expandSequence2(body3, isAlphaSequence, max, maxLength, budget) {
-      var n = body3.split(/\.\./);
+    function expandSequence2(body4, isAlphaSequence, max, maxLength, budget) {
+      var n = body4.split(/\.\./);
       var N = [];
       if (n[0] === void 0 || n[1] === void 0) {
         return N;
@@ -6260,7 +6260,7 @@ var require_minimatch = __commonJS({
           }
         }
         const head = pattern.slice(patternIndex, firstgs);
-        const body3 = partial ? pattern.slice(firstgs + 1) : pattern.slice(firstgs + 1, lastgs);
+        const body4 = partial ? pattern.slice(firstgs + 1) : pattern.slice(firstgs + 1, lastgs);
         const tail = partial ? [] : pattern.slice(lastgs + 1);
         if (head.length) {
           const fileHead = file.slice(fileIndex, fileIndex + head.length);
@@ -6285,7 +6285,7 @@ var require_minimatch = __commonJS({
             fileTailMatch = tail.length + 1;
           }
         }
-        if (!body3.length) {
+        if (!body4.length) {
           let sawSome = !!fileTailMatch;
           for (let i = fileIndex; i < file.length - fileTailMatch; i++) {
             const f = String(file[i]);
@@ -6300,7 +6300,7 @@ var require_minimatch = __commonJS({
         let currentBody = bodySegments[0];
         let nonGsParts = 0;
         const nonGsPartsSums = [0];
-        for (const b of body3) {
+        for (const b of body4) {
           if (b === GLOBSTAR2) {
             nonGsPartsSums.push(nonGsParts);
             currentBody = [[], 0];
@@ -6339,11 +6339,11 @@ var require_minimatch = __commonJS({
           }
           return sawTail;
         }
-        const [body3, after] = bs;
+        const [body4, after] = bs;
         while (fileIndex <= after) {
           const m = this._matchOne(
-            file.slice(0, fileIndex + body3.length),
-            body3,
+            file.slice(0, fileIndex + body4.length),
+            body4,
             partial,
             fileIndex,
             0
@@ -6352,7 +6352,7 @@ var require_minimatch = __commonJS({
             const sub = this._matchGlobStarBodySections(
               file,
               bodySegments,
-              fileIndex + body3.length,
+              fileIndex + body4.length,
               bodyIndex + 1,
               partial,
               globStarDepth + 1,
@@ -7096,14 +7096,14 @@ var require_async = __commonJS({
       }
       const breakLoop = {};
       function once(fn) {
-        function wrapper(...args) {
+        function wrapper2(...args) {
           if (fn === null) return;
           var callFn = fn;
           fn = null;
           callFn.apply(this, args);
         }
-        Object.assign(wrapper, fn);
-        return wrapper;
+        Object.assign(wrapper2, fn);
+        return wrapper2;
       }
       function getIterator(coll) {
         return coll[Symbol.iterator] && coll[Symbol.iterator]();
@@ -7331,7 +7331,7 @@ var require_async = __commonJS({
         var runningTasks = 0;
         var canceled = false;
         var hasError = false;
-        var listeners = /* @__PURE__ */ Object.create(null);
+        var listeners2 = /* @__PURE__ */ Object.create(null);
         var readyTasks = [];
         var readyToCheck = [];
         var uncheckedDependencies = {};
@@ -7378,14 +7378,14 @@ var require_async = __commonJS({
           }
         }
         function addListener(taskName, fn) {
-          var taskListeners = listeners[taskName];
+          var taskListeners = listeners2[taskName];
           if (!taskListeners) {
-            taskListeners = listeners[taskName] = [];
+            taskListeners = listeners2[taskName] = [];
           }
           taskListeners.push(fn);
         }
         function taskComplete(taskName) {
-          var taskListeners = listeners[taskName] || [];
+          var taskListeners = listeners2[taskName] || [];
           taskListeners.forEach((fn) => fn());
           processQueue();
         }
@@ -7407,7 +7407,7 @@ var require_async = __commonJS({
               });
               safeResults[key] = result;
               hasError = true;
-              listeners = /* @__PURE__ */ Object.create(null);
+              listeners2 = /* @__PURE__ */ Object.create(null);
               if (canceled) return;
               callback(err, safeResults);
             } else {
@@ -9313,8 +9313,8 @@ var require_graceful_fs = __commonJS({
       fs12.createReadStream = createReadStream3;
       fs12.createWriteStream = createWriteStream3;
       var fs$readFile = fs12.readFile;
-      fs12.readFile = readFile2;
-      function readFile2(path16, options, cb) {
+      fs12.readFile = readFile3;
+      function readFile3(path16, options, cb) {
         if (typeof options === "function")
           cb = options, options = null;
         return go$readFile(path16, options, cb);
@@ -13183,12 +13183,12 @@ var require_event_target_shim = __commonJS({
       if (proto == null || proto === Object.prototype) {
         return Event;
       }
-      let wrapper = wrappers.get(proto);
-      if (wrapper == null) {
-        wrapper = defineWrapper(getWrapper(Object.getPrototypeOf(proto)), proto);
-        wrappers.set(proto, wrapper);
+      let wrapper2 = wrappers.get(proto);
+      if (wrapper2 == null) {
+        wrapper2 = defineWrapper(getWrapper(Object.getPrototypeOf(proto)), proto);
+        wrappers.set(proto, wrapper2);
       }
-      return wrapper;
+      return wrapper2;
     }
     function wrapEvent(eventTarget, event) {
       const Wrapper = getWrapper(Object.getPrototypeOf(event));
@@ -13214,19 +13214,19 @@ var require_event_target_shim = __commonJS({
       return x !== null && typeof x === "object";
     }
     function getListeners(eventTarget) {
-      const listeners = listenersMap.get(eventTarget);
-      if (listeners == null) {
+      const listeners2 = listenersMap.get(eventTarget);
+      if (listeners2 == null) {
         throw new TypeError(
           "'this' is expected an EventTarget object, but got another value."
         );
       }
-      return listeners;
+      return listeners2;
     }
     function defineEventAttributeDescriptor(eventName) {
       return {
         get() {
-          const listeners = getListeners(this);
-          let node = listeners.get(eventName);
+          const listeners2 = getListeners(this);
+          let node = listeners2.get(eventName);
           while (node != null) {
             if (node.listenerType === ATTRIBUTE) {
               return node.listener;
@@ -13239,17 +13239,17 @@ var require_event_target_shim = __commonJS({
           if (typeof listener !== "function" && !isObject2(listener)) {
             listener = null;
           }
-          const listeners = getListeners(this);
+          const listeners2 = getListeners(this);
           let prev = null;
-          let node = listeners.get(eventName);
+          let node = listeners2.get(eventName);
           while (node != null) {
             if (node.listenerType === ATTRIBUTE) {
               if (prev !== null) {
                 prev.next = node.next;
               } else if (node.next !== null) {
-                listeners.set(eventName, node.next);
+                listeners2.set(eventName, node.next);
               } else {
-                listeners.delete(eventName);
+                listeners2.delete(eventName);
               }
             } else {
               prev = node;
@@ -13265,7 +13265,7 @@ var require_event_target_shim = __commonJS({
               next: null
             };
             if (prev === null) {
-              listeners.set(eventName, newNode);
+              listeners2.set(eventName, newNode);
             } else {
               prev.next = newNode;
             }
@@ -13330,7 +13330,7 @@ var require_event_target_shim = __commonJS({
         if (typeof listener !== "function" && !isObject2(listener)) {
           throw new TypeError("'listener' should be a function or an object.");
         }
-        const listeners = getListeners(this);
+        const listeners2 = getListeners(this);
         const optionsIsObj = isObject2(options);
         const capture = optionsIsObj ? Boolean(options.capture) : Boolean(options);
         const listenerType = capture ? CAPTURE : BUBBLE;
@@ -13341,9 +13341,9 @@ var require_event_target_shim = __commonJS({
           once: optionsIsObj && Boolean(options.once),
           next: null
         };
-        let node = listeners.get(eventName);
+        let node = listeners2.get(eventName);
         if (node === void 0) {
-          listeners.set(eventName, newNode);
+          listeners2.set(eventName, newNode);
           return;
         }
         let prev = null;
@@ -13367,19 +13367,19 @@ var require_event_target_shim = __commonJS({
         if (listener == null) {
           return;
         }
-        const listeners = getListeners(this);
+        const listeners2 = getListeners(this);
         const capture = isObject2(options) ? Boolean(options.capture) : Boolean(options);
         const listenerType = capture ? CAPTURE : BUBBLE;
         let prev = null;
-        let node = listeners.get(eventName);
+        let node = listeners2.get(eventName);
         while (node != null) {
           if (node.listener === listener && node.listenerType === listenerType) {
             if (prev !== null) {
               prev.next = node.next;
             } else if (node.next !== null) {
-              listeners.set(eventName, node.next);
+              listeners2.set(eventName, node.next);
             } else {
-              listeners.delete(eventName);
+              listeners2.delete(eventName);
             }
             return;
           }
@@ -13396,9 +13396,9 @@ var require_event_target_shim = __commonJS({
         if (event == null || typeof event.type !== "string") {
           throw new TypeError('"event.type" should be a string.');
         }
-        const listeners = getListeners(this);
+        const listeners2 = getListeners(this);
         const eventName = event.type;
-        let node = listeners.get(eventName);
+        let node = listeners2.get(eventName);
         if (node == null) {
           return true;
         }
@@ -13409,9 +13409,9 @@ var require_event_target_shim = __commonJS({
             if (prev !== null) {
               prev.next = node.next;
             } else if (node.next !== null) {
-              listeners.set(eventName, node.next);
+              listeners2.set(eventName, node.next);
             } else {
-              listeners.delete(eventName);
+              listeners2.delete(eventName);
             }
           } else {
             prev = node;
@@ -17070,38 +17070,38 @@ var require_duplexify = __commonJS({
         }
       }
     };
-    module.exports = function duplexify(body3, name) {
-      if (isDuplexNodeStream(body3)) {
-        return body3;
+    module.exports = function duplexify(body4, name) {
+      if (isDuplexNodeStream(body4)) {
+        return body4;
       }
-      if (isReadableNodeStream(body3)) {
+      if (isReadableNodeStream(body4)) {
         return _duplexify({
-          readable: body3
+          readable: body4
         });
       }
-      if (isWritableNodeStream(body3)) {
+      if (isWritableNodeStream(body4)) {
         return _duplexify({
-          writable: body3
+          writable: body4
         });
       }
-      if (isNodeStream(body3)) {
+      if (isNodeStream(body4)) {
         return _duplexify({
           writable: false,
           readable: false
         });
       }
-      if (isReadableStream3(body3)) {
+      if (isReadableStream3(body4)) {
         return _duplexify({
-          readable: Readable9.fromWeb(body3)
+          readable: Readable9.fromWeb(body4)
         });
       }
-      if (isWritableStream(body3)) {
+      if (isWritableStream(body4)) {
         return _duplexify({
-          writable: Writable.fromWeb(body3)
+          writable: Writable.fromWeb(body4)
         });
       }
-      if (typeof body3 === "function") {
-        const { value, write, final, destroy: destroy2 } = fromAsyncGen(body3);
+      if (typeof body4 === "function") {
+        const { value, write, final, destroy: destroy2 } = fromAsyncGen(body4);
         if (isIterable(value)) {
           return from(Duplexify, value, {
             // TODO (ronag): highWaterMark?
@@ -17146,33 +17146,33 @@ var require_duplexify = __commonJS({
         }
         throw new ERR_INVALID_RETURN_VALUE("Iterable, AsyncIterable or AsyncFunction", name, value);
       }
-      if (isBlob2(body3)) {
-        return duplexify(body3.arrayBuffer());
+      if (isBlob2(body4)) {
+        return duplexify(body4.arrayBuffer());
       }
-      if (isIterable(body3)) {
-        return from(Duplexify, body3, {
+      if (isIterable(body4)) {
+        return from(Duplexify, body4, {
           // TODO (ronag): highWaterMark?
           objectMode: true,
           writable: false
         });
       }
-      if (isReadableStream3(body3 === null || body3 === void 0 ? void 0 : body3.readable) && isWritableStream(body3 === null || body3 === void 0 ? void 0 : body3.writable)) {
-        return Duplexify.fromWeb(body3);
+      if (isReadableStream3(body4 === null || body4 === void 0 ? void 0 : body4.readable) && isWritableStream(body4 === null || body4 === void 0 ? void 0 : body4.writable)) {
+        return Duplexify.fromWeb(body4);
       }
-      if (typeof (body3 === null || body3 === void 0 ? void 0 : body3.writable) === "object" || typeof (body3 === null || body3 === void 0 ? void 0 : body3.readable) === "object") {
-        const readable = body3 !== null && body3 !== void 0 && body3.readable ? isReadableNodeStream(body3 === null || body3 === void 0 ? void 0 : body3.readable) ? body3 === null || body3 === void 0 ? void 0 : body3.readable : duplexify(body3.readable) : void 0;
-        const writable = body3 !== null && body3 !== void 0 && body3.writable ? isWritableNodeStream(body3 === null || body3 === void 0 ? void 0 : body3.writable) ? body3 === null || body3 === void 0 ? void 0 : body3.writable : duplexify(body3.writable) : void 0;
+      if (typeof (body4 === null || body4 === void 0 ? void 0 : body4.writable) === "object" || typeof (body4 === null || body4 === void 0 ? void 0 : body4.readable) === "object") {
+        const readable = body4 !== null && body4 !== void 0 && body4.readable ? isReadableNodeStream(body4 === null || body4 === void 0 ? void 0 : body4.readable) ? body4 === null || body4 === void 0 ? void 0 : body4.readable : duplexify(body4.readable) : void 0;
+        const writable = body4 !== null && body4 !== void 0 && body4.writable ? isWritableNodeStream(body4 === null || body4 === void 0 ? void 0 : body4.writable) ? body4 === null || body4 === void 0 ? void 0 : body4.writable : duplexify(body4.writable) : void 0;
         return _duplexify({
           readable,
           writable
         });
       }
-      const then = body3 === null || body3 === void 0 ? void 0 : body3.then;
+      const then = body4 === null || body4 === void 0 ? void 0 : body4.then;
       if (typeof then === "function") {
         let d;
         FunctionPrototypeCall(
           then,
-          body3,
+          body4,
           (val) => {
             if (val != null) {
               d.push(val);
@@ -17203,7 +17203,7 @@ var require_duplexify = __commonJS({
           "{ readable, writable } pair",
           "Promise"
         ],
-        body3
+        body4
       );
     };
     function fromAsyncGen(fn) {
@@ -17474,11 +17474,11 @@ var require_duplex = __commonJS({
       return lazyWebStreams().newReadableWritablePairFromDuplex(duplex);
     };
     var duplexify;
-    Duplex.from = function(body3) {
+    Duplex.from = function(body4) {
       if (!duplexify) {
         duplexify = require_duplexify();
       }
-      return duplexify(body3, "body");
+      return duplexify(body4, "body");
     };
   }
 });
@@ -19814,11 +19814,11 @@ var require_brace_expansion2 = __commonJS({
           return parts;
         }
         var pre = m.pre;
-        var body3 = m.body;
+        var body4 = m.body;
         var post = m.post;
         var p = pre.split(",");
         p[0] = carry + p[0];
-        p[p.length - 1] += "{" + body3 + "}";
+        p[p.length - 1] += "{" + body4 + "}";
         if (!post.length) {
           pushAll2(parts, p);
           return parts;
@@ -19887,8 +19887,8 @@ var require_brace_expansion2 = __commonJS({
       budget.remaining -= out.length;
       return out;
     }
-    function expandSequence2(body3, isAlphaSequence, max, maxLength, budget) {
-      var n = body3.split(/\.\./);
+    function expandSequence2(body4, isAlphaSequence, max, maxLength, budget) {
+      var n = body4.split(/\.\./);
       var N = [];
       if (n[0] === void 0 || n[1] === void 0) {
         return N;
@@ -20652,10 +20652,10 @@ var require_ast = __commonJS({
         if (this !== this.#root)
           return this.#root.toMMPattern();
         const glob = this.toString();
-        const [re, body3, hasMagic, uflag] = this.toRegExpSource();
+        const [re, body4, hasMagic, uflag] = this.toRegExpSource();
         const anyMagic = hasMagic || this.#hasMagic || this.#options.nocase && !this.#options.nocaseMagicOnly && glob.toUpperCase() !== glob.toLowerCase();
         if (!anyMagic) {
-          return body3;
+          return body4;
         }
         const flags = (this.#options.nocase ? "i" : "") + (uflag ? "u" : "");
         return Object.assign(new RegExp(`^${re}$`, flags), {
@@ -20780,8 +20780,8 @@ var require_ast = __commonJS({
         }
         const repeated = this.type === "*" || this.type === "+";
         const start = this.type === "!" ? "(?:(?!(?:" : "(?:";
-        let body3 = this.#partsToRegExp(dot);
-        if (this.isStart() && this.isEnd() && !body3 && this.type !== "!") {
+        let body4 = this.#partsToRegExp(dot);
+        if (this.isStart() && this.isEnd() && !body4 && this.type !== "!") {
           const s = this.toString();
           const me = this;
           me.#parts = [s];
@@ -20790,11 +20790,11 @@ var require_ast = __commonJS({
           return [s, (0, unescape_js_1.unescape)(this.toString()), false, false];
         }
         let bodyDotAllowed = !repeated || allowDot || dot || !startNoDot2 ? "" : this.#partsToRegExp(true);
-        if (bodyDotAllowed === body3) {
+        if (bodyDotAllowed === body4) {
           bodyDotAllowed = "";
         }
         if (bodyDotAllowed) {
-          body3 = `(?:${body3})(?:${bodyDotAllowed})*?`;
+          body4 = `(?:${body4})(?:${bodyDotAllowed})*?`;
         }
         let final = "";
         if (this.type === "!" && this.#emptyExt) {
@@ -20804,11 +20804,11 @@ var require_ast = __commonJS({
             // !() must match something,but !(x) can match ''
             "))" + (this.isStart() && !dot && !allowDot ? startNoDot2 : "") + star3 + ")"
           ) : this.type === "@" ? ")" : this.type === "?" ? ")?" : this.type === "+" && bodyDotAllowed ? ")" : this.type === "*" && bodyDotAllowed ? `)?` : `)${this.type}`;
-          final = start + body3 + close;
+          final = start + body4 + close;
         }
         return [
           final,
-          (0, unescape_js_1.unescape)(body3),
+          (0, unescape_js_1.unescape)(body4),
           this.#hasMagic = !!this.#hasMagic,
           this.#uflag
         ];
@@ -21433,7 +21433,7 @@ var require_commonjs3 = __commonJS({
       #matchGlobstar(file, pattern, partial, fileIndex, patternIndex) {
         const firstgs = pattern.indexOf(exports2.GLOBSTAR, patternIndex);
         const lastgs = pattern.lastIndexOf(exports2.GLOBSTAR);
-        const [head, body3, tail] = partial ? [
+        const [head, body4, tail] = partial ? [
           pattern.slice(patternIndex, firstgs),
           pattern.slice(firstgs + 1),
           []
@@ -21465,7 +21465,7 @@ var require_commonjs3 = __commonJS({
             fileTailMatch = tail.length + 1;
           }
         }
-        if (!body3.length) {
+        if (!body4.length) {
           let sawSome = !!fileTailMatch;
           for (let i2 = fileIndex; i2 < file.length - fileTailMatch; i2++) {
             const f = String(file[i2]);
@@ -21480,7 +21480,7 @@ var require_commonjs3 = __commonJS({
         let currentBody = bodySegments[0];
         let nonGsParts = 0;
         const nonGsPartsSums = [0];
-        for (const b of body3) {
+        for (const b of body4) {
           if (b === exports2.GLOBSTAR) {
             nonGsPartsSums.push(nonGsParts);
             currentBody = [[], 0];
@@ -21509,11 +21509,11 @@ var require_commonjs3 = __commonJS({
           }
           return sawTail;
         }
-        const [body3, after] = bs;
+        const [body4, after] = bs;
         while (fileIndex <= after) {
-          const m = this.#matchOne(file.slice(0, fileIndex + body3.length), body3, partial, fileIndex, 0);
+          const m = this.#matchOne(file.slice(0, fileIndex + body4.length), body4, partial, fileIndex, 0);
           if (m && globStarDepth < this.maxGlobstarRecursion) {
-            const sub = this.#matchGlobStarBodySections(file, bodySegments, fileIndex + body3.length, bodyIndex + 1, partial, globStarDepth + 1, sawTail);
+            const sub = this.#matchGlobStarBodySections(file, bodySegments, fileIndex + body4.length, bodyIndex + 1, partial, globStarDepth + 1, sawTail);
             if (sub !== false)
               return sub;
           }
@@ -35054,9 +35054,9 @@ var require_object_inspect = __commonJS({
       if (layout.state.currentDepth - layout.depth < 3 && output.length === entries.length) {
         var start = output.length + layout.indent.prev.length + braces[0].length + braces[2].length + 10;
         if (isBelowBreakLength(output, start, layout.breakLength)) {
-          var joined = $join.call(output, ", ");
-          if (indexOf(joined, "\n") < 0) {
-            return base + braces[0] + braces[3] + joined + braces[3] + braces[1];
+          var joined2 = $join.call(output, ", ");
+          if (indexOf(joined2, "\n") < 0) {
+            return base + braces[0] + braces[3] + joined2 + braces[3] + braces[1];
           }
         }
       }
@@ -44673,7 +44673,7 @@ var require_package_version2 = __commonJS({
   }
 });
 
-// src/cli/local-store.ts
+// src/store/local.ts
 import { readdir, rm, stat } from "node:fs/promises";
 import { join } from "node:path";
 
@@ -44684,7 +44684,7 @@ var systemClock = {
   sleep: (ms) => new Promise((resolve4) => setTimeout(resolve4, ms))
 };
 
-// src/cli/local-store.ts
+// src/store/local.ts
 var LocalDatasetStore = class {
   constructor(dataDir) {
     this.dataDir = dataDir;
@@ -44743,7 +44743,7 @@ function tournamentFolder(id) {
 import { mkdir, open, rename, rm as rm2, stat as stat2 } from "node:fs/promises";
 import path from "node:path";
 
-// src/numerai/redact.ts
+// src/http/redact.ts
 var REDACTED = "***";
 function redactorFor(secrets) {
   const needles = secrets.filter((s) => typeof s === "string" && s.length >= 4);
@@ -44787,7 +44787,7 @@ function describeFailure(error2, redact) {
   return plain;
 }
 
-// src/numerai/retry.ts
+// src/http/retry.ts
 var DEFAULT_RETRY_POLICY = {
   retries: 4,
   backoffBaseMs: 1e3,
@@ -44941,8 +44941,8 @@ async function transferOnce(state3) {
       throw failure("protocol", `Downloading ${shownUrl}: the partial file (${offset} bytes) does not fit the file on the server (${total2 ?? "unknown"} bytes); starting over`, shownUrl);
     }
     if (response.status !== 200 && response.status !== 206) {
-      const body3 = await response.text().catch(() => "");
-      throw failure("http", `Downloading ${shownUrl} failed with HTTP ${response.status}${httpHint(response.status)}: ${snippet(state3.redact(body3)) || "(empty body)"}`, shownUrl, {
+      const body4 = await response.text().catch(() => "");
+      throw failure("http", `Downloading ${shownUrl} failed with HTTP ${response.status}${httpHint(response.status)}: ${snippet(state3.redact(body4)) || "(empty body)"}`, shownUrl, {
         status: response.status,
         retryAfterMs: parseRetryAfter(response.headers.get("retry-after"))
       });
@@ -45055,6 +45055,38 @@ async function sizeOf(file) {
   }
 }
 
+// src/pipeline/missed-rounds.ts
+var EXPECT_ROUNDS = ["weekend", "all"];
+var DEFAULT_EXPECT_ROUNDS = "weekend";
+var DEFAULT_LOOKBACK_ROUNDS = 10;
+function isExpected(round, expect) {
+  return expect === "all" || round.openTime.getUTCDay() === 6;
+}
+function closedExpectedRounds(rounds, options) {
+  const byNumber = /* @__PURE__ */ new Map();
+  for (const round of rounds) byNumber.set(round.number, round);
+  return [...byNumber.values()].filter((r) => r.closeStakingTime !== null && r.closeStakingTime.getTime() <= options.now.getTime() && isExpected(r, options.expect)).sort((a, b) => a.number - b.number).slice(-Math.max(0, options.lookback));
+}
+function modelPunctuality(expected, submissions, tournament) {
+  const own = submissions.filter((s) => s.tournament === tournament);
+  const first = Math.min(...own.map((s) => s.round));
+  const result = { rounds: [], missed: [], late: [] };
+  for (const round of expected) {
+    if (!(round.number >= first)) continue;
+    const deadline = round.closeStakingTime.getTime();
+    const answers = own.filter((s) => s.round === round.number);
+    const onTime = answers.some((s) => s.insertedAt === null || s.insertedAt.getTime() <= deadline);
+    const outcome = onTime ? "on-time" : answers.length > 0 ? "late" : "missed";
+    result.rounds.push({ number: round.number, outcome });
+    if (outcome === "missed") result.missed.push(round.number);
+    if (outcome === "late") result.late.push(round.number);
+  }
+  return result;
+}
+function roundsToFetch(expect, lookback) {
+  return (expect === "weekend" ? 5 * lookback : lookback) + 5;
+}
+
 // src/pipeline/settings.ts
 var MAX_SCORE_ROUNDS = 200;
 var NUMERAI_API_URL = "https://api-tournament.numer.ai";
@@ -45072,9 +45104,22 @@ var DEFAULT_SETTINGS = {
   outputDir: "numerai-output",
   requestTimeoutMs: 6e4,
   retries: 4,
+  threads: 0,
+  waitForRoundMs: 0,
+  expectRounds: DEFAULT_EXPECT_ROUNDS,
+  lookbackRounds: DEFAULT_LOOKBACK_ROUNDS,
+  triggerEvent: null,
   showScores: true,
   scoreRounds: 20
 };
+var MAX_THREADS = 256;
+function parseThreads(text) {
+  const value = text.trim();
+  if (value === "" || value === "auto") return 0;
+  if (!/^\d+$/.test(value)) return void 0;
+  const count = Number(value);
+  return count <= MAX_THREADS ? count : void 0;
+}
 
 // src/numerai/errors.ts
 var TRANSIENT_KINDS = /* @__PURE__ */ new Set(["rate-limit", "server", "network", "timeout", "protocol"]);
@@ -45238,16 +45283,161 @@ var ACCOUNT_MODELS_QUERY = `query {
     }
   }
 }`;
+var ACCOUNT_MODELS_WITH_UPLOADS_QUERY = `query {
+  account {
+    models {
+      id
+      name
+      tournament
+      computePickleUpload {
+        id
+      }
+    }
+  }
+}`;
+var NOT_ABOUT_THE_QUERY = /* @__PURE__ */ new Set(["auth", "network", "timeout", "rate-limit", "server"]);
 async function accountModels(transport, tournament) {
-  const data = await transport.query(ACCOUNT_MODELS_QUERY, null, {
-    operation: "account",
-    auth: true
-  });
+  const ask = (query) => transport.query(query, null, { operation: "account", auth: true });
+  let data;
+  try {
+    data = await ask(ACCOUNT_MODELS_WITH_UPLOADS_QUERY);
+  } catch (error2) {
+    if (!(error2 instanceof NumeraiError) || NOT_ABOUT_THE_QUERY.has(error2.kind)) throw error2;
+    data = await ask(ACCOUNT_MODELS_QUERY);
+  }
   const models = data.account?.models;
   if (!Array.isArray(models)) {
     throw new NumeraiError('Numerai API call "account" answered without a list of models.', { kind: "protocol", operation: "account" });
   }
-  return models.filter((m) => m && m.tournament === tournament).map((m) => ({ id: String(m.id), name: String(m.name), tournament: m.tournament }));
+  return models.filter((m) => m && m.tournament === tournament).map((m) => ({
+    id: String(m.id),
+    name: String(m.name),
+    tournament: m.tournament,
+    ...m.computePickleUpload ? { managedByModelUploads: true } : {}
+  }));
+}
+
+// src/numerai/rounds.ts
+var CURRENT_ROUND_QUERY = `query($tournament: Int!) {
+  rounds(tournament: $tournament
+         number: 0) {
+    number
+    openTime
+    closeStakingTime
+    closeTime
+  }
+}`;
+async function currentRound(transport, tournament) {
+  let data;
+  try {
+    data = await transport.query(CURRENT_ROUND_QUERY, { tournament }, { operation: "rounds", auth: false });
+  } catch (error2) {
+    if (error2 instanceof NumeraiError && error2.kind === "not-open") return null;
+    throw error2;
+  }
+  const round = data.rounds?.[0] ?? null;
+  if (round === null) return null;
+  if (!Number.isInteger(round.number)) throw shapeError(`round number ${JSON.stringify(round.number)} is not an integer`);
+  const openTime = parseTime(round.openTime, "openTime", round.number);
+  if (openTime === null) throw shapeError(`round ${round.number} has no openTime`);
+  return {
+    number: round.number,
+    openTime,
+    closeStakingTime: parseTime(round.closeStakingTime, "closeStakingTime", round.number),
+    closeTime: parseTime(round.closeTime, "closeTime", round.number)
+  };
+}
+var LIST_ROUNDS_QUERY = `query($tournament: Int
+      $status: RoundStatus
+      $limit: Int) {
+  rounds(tournament: $tournament
+         status: $status
+         limit: $limit) {
+    number
+    openTime
+    closeStakingTime
+    closeTime
+  }
+}`;
+async function listRounds(transport, tournament, filters = {}) {
+  const data = await transport.query(
+    LIST_ROUNDS_QUERY,
+    { tournament, status: filters.status ?? null, limit: filters.limit ?? null },
+    { operation: "rounds", auth: false }
+  );
+  if (!Array.isArray(data.rounds)) throw shapeError("the rounds list is missing");
+  const rounds = [];
+  for (const round of data.rounds) {
+    if (round === null || !Number.isInteger(round.number)) continue;
+    const openTime = parseTime(round.openTime, "openTime", round.number);
+    if (openTime === null) continue;
+    rounds.push({
+      number: round.number,
+      openTime,
+      closeStakingTime: parseTime(round.closeStakingTime, "closeStakingTime", round.number),
+      closeTime: parseTime(round.closeTime, "closeTime", round.number)
+    });
+  }
+  return rounds.sort((a, b) => b.number - a.number);
+}
+async function upcomingRound(transport, tournament, now = /* @__PURE__ */ new Date()) {
+  const upcoming = await listRounds(transport, tournament, { status: "UPCOMING" });
+  const future = upcoming.filter((r) => r.openTime.getTime() > now.getTime()).sort((a, b) => a.openTime.getTime() - b.openTime.getTime());
+  return future[0] ?? null;
+}
+function parseTime(value, field, round) {
+  if (value === null || value === void 0) return null;
+  const date = new Date(value);
+  if (typeof value !== "string" || Number.isNaN(date.getTime())) {
+    throw shapeError(`round ${round} has ${field} ${JSON.stringify(value)}, which is not an ISO-8601 timestamp`);
+  }
+  return date;
+}
+function shapeError(detail) {
+  return new NumeraiError(`Numerai API call "rounds" answered unexpectedly: ${detail}.`, { kind: "protocol", operation: "rounds" });
+}
+
+// src/numerai/submissions.ts
+var MODEL_SUBMISSIONS_QUERY = `query($modelId: String!) {
+  submissions(modelId: $modelId) {
+    id
+    filename
+    insertedAt
+    round {
+      number
+      tournament
+    }
+  }
+}`;
+async function modelSubmissions(transport, modelId) {
+  const data = await transport.query(
+    MODEL_SUBMISSIONS_QUERY,
+    { modelId },
+    { operation: "submissions", auth: true }
+  ).catch((error2) => {
+    throw withContext(error2, `model id ${modelId}`);
+  });
+  if (!Array.isArray(data.submissions)) {
+    throw new NumeraiError(`Numerai API call "submissions" answered without a list for model ${modelId}.`, {
+      kind: "protocol",
+      operation: "submissions"
+    });
+  }
+  return data.submissions.filter((s) => s !== null && typeof s === "object").map((s) => ({
+    id: String(s.id),
+    filename: s.filename ?? null,
+    insertedAt: s.insertedAt ? new Date(s.insertedAt) : null,
+    round: s.round && Number.isInteger(s.round.number) ? { number: s.round.number, tournament: s.round.tournament } : null
+  })).sort((a, b) => (b.insertedAt?.getTime() ?? 0) - (a.insertedAt?.getTime() ?? 0));
+}
+async function submissionHistory(transport, modelId) {
+  const submissions = await modelSubmissions(transport, modelId);
+  return submissions.flatMap((s) => s.round ? [{ round: s.round.number, tournament: s.round.tournament, insertedAt: s.insertedAt }] : []);
+}
+async function submissionForRound(transport, modelId, round, tournament) {
+  const submissions = await modelSubmissions(transport, modelId);
+  const match3 = submissions.find((s) => s.round?.number === round && s.round.tournament === tournament);
+  return match3?.id ?? null;
 }
 
 // src/numerai/submission-scores.ts
@@ -45348,7 +45538,7 @@ async function roundScoring(transport, tournament, rounds) {
     const data = await transport.query(roundScoringQuery(chunk.length), variables, { operation: "rounds", auth: false });
     chunk.forEach((n, i) => {
       const list = data[`r${i}`];
-      if (!Array.isArray(list)) throw shapeError(`round ${n} was answered without a list`);
+      if (!Array.isArray(list)) throw shapeError2(`round ${n} was answered without a list`);
       const round = list.find((r) => r !== null && typeof r === "object" && r.number === n);
       if (round) out.push(parseRound(n, round));
     });
@@ -45357,7 +45547,7 @@ async function roundScoring(transport, tournament, rounds) {
 }
 function parseRound(number, raw) {
   const configs = raw.roundScoreConfigs;
-  if (configs !== null && configs !== void 0 && !Array.isArray(configs)) throw shapeError(`round ${number} has roundScoreConfigs that are not a list`);
+  if (configs !== null && configs !== void 0 && !Array.isArray(configs)) throw shapeError2(`round ${number} has roundScoreConfigs that are not a list`);
   return {
     number,
     resolveTime: typeof raw.resolveTime === "string" ? raw.resolveTime : null,
@@ -45384,89 +45574,8 @@ function parseConfig(raw) {
     totalScoreDays: Number.isInteger(c.totalScoreDays) ? c.totalScoreDays : null
   };
 }
-function shapeError(detail) {
-  return new NumeraiError(`Numerai API call "rounds" answered unexpectedly: ${detail}.`, { kind: "protocol", operation: "rounds" });
-}
-
-// src/numerai/rounds.ts
-var CURRENT_ROUND_QUERY = `query($tournament: Int!) {
-  rounds(tournament: $tournament
-         number: 0) {
-    number
-    openTime
-    closeStakingTime
-    closeTime
-  }
-}`;
-async function currentRound(transport, tournament) {
-  let data;
-  try {
-    data = await transport.query(CURRENT_ROUND_QUERY, { tournament }, { operation: "rounds", auth: false });
-  } catch (error2) {
-    if (error2 instanceof NumeraiError && error2.kind === "not-open") return null;
-    throw error2;
-  }
-  const round = data.rounds?.[0] ?? null;
-  if (round === null) return null;
-  if (!Number.isInteger(round.number)) throw shapeError2(`round number ${JSON.stringify(round.number)} is not an integer`);
-  const openTime = parseTime(round.openTime, "openTime", round.number);
-  if (openTime === null) throw shapeError2(`round ${round.number} has no openTime`);
-  return {
-    number: round.number,
-    openTime,
-    closeStakingTime: parseTime(round.closeStakingTime, "closeStakingTime", round.number),
-    closeTime: parseTime(round.closeTime, "closeTime", round.number)
-  };
-}
-function parseTime(value, field, round) {
-  if (value === null || value === void 0) return null;
-  const date = new Date(value);
-  if (typeof value !== "string" || Number.isNaN(date.getTime())) {
-    throw shapeError2(`round ${round} has ${field} ${JSON.stringify(value)}, which is not an ISO-8601 timestamp`);
-  }
-  return date;
-}
 function shapeError2(detail) {
   return new NumeraiError(`Numerai API call "rounds" answered unexpectedly: ${detail}.`, { kind: "protocol", operation: "rounds" });
-}
-
-// src/numerai/submissions.ts
-var MODEL_SUBMISSIONS_QUERY = `query($modelId: String!) {
-  submissions(modelId: $modelId) {
-    id
-    filename
-    insertedAt
-    round {
-      number
-      tournament
-    }
-  }
-}`;
-async function modelSubmissions(transport, modelId) {
-  const data = await transport.query(
-    MODEL_SUBMISSIONS_QUERY,
-    { modelId },
-    { operation: "submissions", auth: true }
-  ).catch((error2) => {
-    throw withContext(error2, `model id ${modelId}`);
-  });
-  if (!Array.isArray(data.submissions)) {
-    throw new NumeraiError(`Numerai API call "submissions" answered without a list for model ${modelId}.`, {
-      kind: "protocol",
-      operation: "submissions"
-    });
-  }
-  return data.submissions.filter((s) => s !== null && typeof s === "object").map((s) => ({
-    id: String(s.id),
-    filename: s.filename ?? null,
-    insertedAt: s.insertedAt ? new Date(s.insertedAt) : null,
-    round: s.round && Number.isInteger(s.round.number) ? { number: s.round.number, tournament: s.round.tournament } : null
-  })).sort((a, b) => (b.insertedAt?.getTime() ?? 0) - (a.insertedAt?.getTime() ?? 0));
-}
-async function submissionForRound(transport, modelId, round, tournament) {
-  const submissions = await modelSubmissions(transport, modelId);
-  const match3 = submissions.find((s) => s.round?.number === round && s.round.tournament === tournament);
-  return match3?.id ?? null;
 }
 
 // src/numerai/transport.ts
@@ -45520,9 +45629,9 @@ var GraphqlTransport = class {
       "user-agent": this.userAgent
     };
     if (call.auth) headers.authorization = this.authorizationHeader(call.operation);
-    const body3 = JSON.stringify({ query: document2, variables: variables ?? null });
+    const body4 = JSON.stringify({ query: document2, variables: variables ?? null });
     return this.withRetries(call.operation, call.idempotent ?? true, async () => {
-      const exchange = await this.exchange(this.apiUrl, { method: "POST", headers, body: body3 });
+      const exchange = await this.exchange(this.apiUrl, { method: "POST", headers, body: body4 });
       return this.readGraphql(exchange);
     });
   }
@@ -45590,9 +45699,9 @@ var GraphqlTransport = class {
   }
   readGraphql({ status, headers, text }) {
     const retryAfterMs = parseRetryAfter(headers.get("retry-after"));
-    let body3;
+    let body4;
     try {
-      body3 = JSON.parse(text);
+      body4 = JSON.parse(text);
     } catch {
       const type = headers.get("content-type") ?? "no content type";
       throw new AttemptFailed2({
@@ -45603,7 +45712,7 @@ var GraphqlTransport = class {
         mayHaveApplied: true
       });
     }
-    const messages = errorMessages(body3).map(this.redact);
+    const messages = errorMessages(body4).map(this.redact);
     if (messages.length > 0) {
       const kind = status === 429 ? "rate-limit" : classifyGraphqlMessages(messages) ?? (status >= 500 ? "server" : "rejected");
       throw new AttemptFailed2({
@@ -45625,7 +45734,7 @@ var GraphqlTransport = class {
         mayHaveApplied: status >= 500
       });
     }
-    const data = body3?.data;
+    const data = body4?.data;
     if (data === null || typeof data !== "object") {
       throw new AttemptFailed2({
         kind: "protocol",
@@ -45675,9 +45784,9 @@ var GraphqlTransport = class {
     });
   }
 };
-function errorMessages(body3) {
-  if (body3 === null || typeof body3 !== "object") return [];
-  const errors = body3.errors;
+function errorMessages(body4) {
+  if (body4 === null || typeof body4 !== "object") return [];
+  const errors = body4.errors;
   if (Array.isArray(errors)) {
     return errors.map(
       (e) => e && typeof e === "object" && typeof e.message === "string" ? e.message : JSON.stringify(e)
@@ -45824,6 +45933,15 @@ var NumeraiClient = class {
   currentRound(tournament) {
     return currentRound(this.transport, tournament);
   }
+  upcomingRound(tournament) {
+    return upcomingRound(this.transport, tournament);
+  }
+  recentRounds(tournament, limit) {
+    return listRounds(this.transport, tournament, { limit });
+  }
+  submissionHistory(modelId) {
+    return submissionHistory(this.transport, modelId);
+  }
   accountModels(tournament) {
     return accountModels(this.transport, tournament);
   }
@@ -45917,8 +46035,8 @@ import { dirname } from "node:path";
 
 // src/pipeline/errors.ts
 var PipelineError = class extends Error {
-  constructor(errorClass, message) {
-    super(message);
+  constructor(errorClass, message, options) {
+    super(message, options);
     this.errorClass = errorClass;
   }
   errorClass;
@@ -46183,13 +46301,15 @@ async function obtainUnlocked(run2, key, read2) {
   const { store, reporter } = ports;
   const name = `${key.version}/${key.file}`;
   const path16 = store.pathFor(key);
-  let source = await restoreQuietly(ports, key) ? "store" : "download";
+  const restored = await restoreQuietly(ports, key);
+  const storeFailure = typeof restored === "object" ? restored.failure : void 0;
+  let source = restored === true ? "store" : "download";
   if (source === "download") await download(ports, key, path16);
   for (let attempt = 1; ; attempt++) {
     try {
       const value = await read2(path16);
       if (source === "download") await saveQuietly(ports, key);
-      run2.datasets.push({ file: name, source, bytes: (await stat4(path16)).size });
+      run2.datasets.push({ file: name, source, bytes: (await stat4(path16)).size, ...storeFailure === void 0 ? {} : { storeFailure } });
       return value;
     } catch (error2) {
       if (classifyError(error2, "InternalError", ports.numerai) !== "DataError") throw error2;
@@ -46207,18 +46327,37 @@ async function download(ports, key, path16) {
   const { numerai, reporter } = ports;
   const name = `${key.version}/${key.file}`;
   await mkdir3(dirname(path16), { recursive: true });
-  const url3 = await numerai.datasetUrl(name, key.round, key.tournament);
+  let url3;
+  try {
+    url3 = await numerai.datasetUrl(name, key.round, key.tournament);
+  } catch (error2) {
+    if (numeraiErrorKind(error2) !== "not-found") throw error2;
+    throw new PipelineError("DataError", `${errorMessage(error2)}. ${await servedVersions(key, numerai)}`, { cause: error2 });
+  }
   reporter.log("info", `Downloading ${name} for round ${key.round}.`);
   const progress = reporter.downloadProgress?.bind(reporter);
   await numerai.download(url3, path16, progress ? (received, total) => progress(name, received, total) : void 0);
   reporter.log("info", `Downloaded ${name} (${(await stat4(path16)).size} bytes).`);
+}
+async function servedVersions(key, numerai) {
+  const advice = `set dataset: in model.yml to a version Numerai serves`;
+  if (!numerai.listDatasets) return `Is ${key.version} a dataset version? ${advice}`;
+  try {
+    const files = await numerai.listDatasets(key.tournament, key.round);
+    const versions = [...new Set(files.filter((file) => file.endsWith(`/${key.file}`)).map((file) => file.split("/")[0]))];
+    versions.sort((a, b) => a.localeCompare(b, "en", { numeric: true }));
+    if (versions.includes(key.version)) return `Numerai lists ${key.version}/${key.file} for round ${key.round}, yet did not serve it`;
+    return `Numerai serves ${key.file} for round ${key.round} in ${versions.join(", ") || "no version"}: ${advice}`;
+  } catch (error2) {
+    return `${advice} (the list of versions could not be read: ${errorMessage(error2)})`;
+  }
 }
 async function restoreQuietly(ports, key) {
   try {
     return await ports.store.restore(key);
   } catch (error2) {
     ports.reporter.log("warning", `dataset store: could not restore ${key.version}/${key.file}: ${errorMessage(error2)}`);
-    return false;
+    return { failure: errorMessage(error2) };
   }
 }
 async function saveQuietly(ports, key) {
@@ -46236,6 +46375,115 @@ function unionColumns(lists) {
 
 // src/pipeline/plan.ts
 import { readdir as readdir2 } from "node:fs/promises";
+
+// src/pipeline/duration.ts
+var UNIT_MS = { h: 36e5, m: 6e4, s: 1e3 };
+var MAX_WAIT_MS = 6 * 36e5;
+function parseDuration(text, where3) {
+  const value = text.trim().toLowerCase();
+  const valid = "Valid: a duration such as 45m, 90s, 1h30m, or 0 (no wait)";
+  if (value === "" || value === "0") return 0;
+  const parts = /^(?:(\d+)h)?\s*(?:(\d+)m)?\s*(?:(\d+)s)?$/.exec(value);
+  if (!parts || parts[1] === void 0 && parts[2] === void 0 && parts[3] === void 0) {
+    const hint = /^\d+$/.test(value) ? ` (a number needs a unit: ${value}m or ${value}s)` : "";
+    throw new RangeError(`${where3}: "${text.trim()}" is not a duration${hint}. ${valid}.`);
+  }
+  const ms = Number(parts[1] ?? 0) * UNIT_MS.h + Number(parts[2] ?? 0) * UNIT_MS.m + Number(parts[3] ?? 0) * UNIT_MS.s;
+  if (ms > MAX_WAIT_MS) {
+    throw new RangeError(`${where3}: "${text.trim()}" is longer than 6h, the longest a GitHub-hosted job may run. ${valid}.`);
+  }
+  return ms;
+}
+function formatDuration(ms) {
+  const total = Math.max(0, Math.round(Math.abs(ms) / 1e3));
+  if (total < 60) return `${total} s`;
+  const minutes = Math.floor(total / 60);
+  if (minutes < 60) return `${minutes} min`;
+  const hours = Math.floor(minutes / 60);
+  const rest = minutes % 60;
+  if (hours < 48) return rest === 0 ? `${hours} h` : `${hours} h ${rest} min`;
+  const days = Math.floor(hours / 24);
+  const restHours = hours % 24;
+  return restHours === 0 ? `${days} d` : `${days} d ${restHours} h`;
+}
+
+// src/pipeline/round-wait.ts
+var POLL_MIN_MS = 6e4;
+var POLL_SPREAD_MS = 6e4;
+var NEAR_DUE_POLL_MIN_MS = 15e3;
+var NEAR_DUE_POLL_SPREAD_MS = 15e3;
+var NEAR_DUE_WINDOW_MS = 5 * 6e4;
+var WAKE_BEFORE_DUE_MS = 1e4;
+var DUE_MARGIN_MS = 2e3;
+async function awaitOpenRound(ports, options) {
+  const { numerai, clock, reporter } = ports;
+  const random = options.random ?? Math.random;
+  const started = clock.now().getTime();
+  const deadline = started + options.waitMs;
+  const elapsed = () => clock.now().getTime() - started;
+  let round = await numerai.currentRound(options.tournament);
+  if (round || options.waitMs <= 0) return { round, waitedMs: 0 };
+  let upcoming = await upcomingRound2(numerai, options.tournament, reporter);
+  const announced = /* @__PURE__ */ new Set();
+  reporter.log("info", `No round is open yet: waiting up to ${formatDuration(options.waitMs)} for one to open (wait-for-round).`);
+  for (; ; ) {
+    const now = clock.now().getTime();
+    if (upcoming && upcoming.openTime.getTime() > deadline && !announced.has(upcoming.number)) {
+      reporter.log(
+        "notice",
+        `Round ${upcoming.number} is due at ${upcoming.openTime.toISOString()}, after this run's wait ends (${new Date(deadline).toISOString()}): not waiting for it.`
+      );
+      return { round: null, waitedMs: elapsed(), upcoming };
+    }
+    if (now >= deadline) return { round: null, waitedMs: elapsed(), ...upcoming ? { upcoming } : {} };
+    let sleepMs;
+    const due = upcoming?.openTime.getTime();
+    if (due !== void 0 && due - WAKE_BEFORE_DUE_MS > now) {
+      if (!announced.has(upcoming.number)) {
+        announced.add(upcoming.number);
+        reporter.log("info", `Round ${upcoming.number} is due at ${upcoming.openTime.toISOString()} (in ${formatDuration(due - now)}): sleeping until just before it.`);
+      }
+      sleepMs = due - WAKE_BEFORE_DUE_MS - now;
+    } else if (due !== void 0 && now < due + DUE_MARGIN_MS) {
+      sleepMs = due + DUE_MARGIN_MS - now;
+    } else {
+      const nearDue = due !== void 0 && now < due + NEAR_DUE_WINDOW_MS;
+      sleepMs = nearDue ? NEAR_DUE_POLL_MIN_MS + random() * NEAR_DUE_POLL_SPREAD_MS : POLL_MIN_MS + random() * POLL_SPREAD_MS;
+      reporter.log("info", `Waiting for the round: none open after ${formatDuration(elapsed())}, ${formatDuration(deadline - now)} left; next look in ${formatDuration(sleepMs)}.`);
+    }
+    await clock.sleep(Math.max(0, Math.min(sleepMs, deadline - now)));
+    try {
+      round = await numerai.currentRound(options.tournament);
+    } catch (error2) {
+      const retryAfterMs = error2.retryAfterMs;
+      if (!isTransient(error2)) throw error2;
+      reporter.log("warning", `Looking for the round failed (${error2.message}); still waiting.`);
+      if (typeof retryAfterMs === "number" && retryAfterMs > 0) await clock.sleep(Math.min(retryAfterMs, Math.max(0, deadline - clock.now().getTime())));
+      continue;
+    }
+    if (round) {
+      reporter.log("notice", `Round ${round.number} opened at ${round.openTime.toISOString()}; found after waiting ${formatDuration(elapsed())}.`);
+      return { round, waitedMs: elapsed() };
+    }
+    if (due === void 0 || clock.now().getTime() >= due) upcoming = await upcomingRound2(numerai, options.tournament, reporter) ?? upcoming;
+  }
+}
+async function upcomingRound2(numerai, tournament, reporter) {
+  if (!numerai.upcomingRound) return null;
+  try {
+    return await numerai.upcomingRound(tournament);
+  } catch (error2) {
+    reporter.log("debug", `Could not list the upcoming round (${error2.message}); polling instead.`);
+    return null;
+  }
+}
+var TRANSIENT = /* @__PURE__ */ new Set(["rate-limit", "server", "network", "timeout", "protocol"]);
+function isTransient(error2) {
+  const kind = numeraiErrorKind(error2);
+  return kind !== void 0 && TRANSIENT.has(kind);
+}
+
+// src/pipeline/plan.ts
 var TOURNAMENT = "classic";
 var PLAN_STEPS = [readRound, readModelsFolder, checkAccount];
 async function planRound(run2) {
@@ -46246,7 +46494,9 @@ async function planRound(run2) {
 async function readRound(run2, plan) {
   const { numerai, clock, reporter } = run2.ports;
   try {
-    plan.round = await numerai.currentRound(plan.tournament);
+    const found = await awaitOpenRound(run2.ports, { tournament: plan.tournament, waitMs: run2.settings.waitForRoundMs });
+    plan.round = found.round;
+    plan.waitedMs = found.waitedMs;
   } catch (error2) {
     if (numeraiErrorKind(error2) !== "not-open") {
       plan.error = { errorClass: classifyError(error2, "NetworkError", numerai), stage: "round", message: `could not read the current round: ${errorMessage(error2)}` };
@@ -46255,19 +46505,20 @@ async function readRound(run2, plan) {
     plan.round = null;
   }
   if (!plan.round) {
-    reporter.log("notice", `No ${TOURNAMENT} round is open for submissions: nothing to do.`);
+    const waited = run2.settings.waitForRoundMs > 0 ? ` after waiting ${formatDuration(plan.waitedMs ?? 0)}` : "";
+    reporter.log("notice", `No ${TOURNAMENT} round is open for submissions${waited}: nothing to do.`);
     return "stop";
   }
   const round = plan.round;
   const closes = round.closeStakingTime;
-  if (closes && clock.now().getTime() > closes.getTime()) {
+  if (submissionsAreLate(round, clock.now())) {
     plan.late = true;
     reporter.log(
       "warning",
-      `Round ${round.number} closed for on-time submissions at ${closes.toISOString()}: submissions now are late (scored without stake; Numerai queues them for the next round). Going on.`
+      `Round ${round.number} closed for on-time submissions at ${closes?.toISOString()}: submissions now are late (scored without stake; Numerai queues them for the next round). Going on.`
     );
   } else {
-    reporter.log("info", `Round ${round.number} is open${closes ? ` until ${closes.toISOString()}` : ""}.`);
+    reporter.log("info", `Round ${round.number} is open: ${roundTimes(round)}.`);
   }
   return "next";
 }
@@ -46315,12 +46566,11 @@ async function checkAccount(run2, plan) {
   const round = plan.round;
   if (!settings.publicId || !settings.secretKey) {
     if (!settings.dryRun) {
-      plan.error = {
+      return stopPlan(plan, {
         errorClass: "AccountError",
         stage: "plan",
         message: "NUMERAI_PUBLIC_ID and NUMERAI_SECRET_KEY are required to submit (a dry run can go without them)"
-      };
-      return "stop";
+      });
     }
     reporter.log("notice", "No API keys: predicting without checking the account or earlier submissions.");
     for (const entry of pendingOf(plan)) entry.stage = "plan";
@@ -46330,10 +46580,14 @@ async function checkAccount(run2, plan) {
   try {
     accountModels2 = (await numerai.accountModels(tournament)).filter((model) => model.tournament === tournament);
   } catch (error2) {
-    plan.error = { errorClass: classifyError(error2, "AccountError", numerai), stage: "plan", message: `could not list the account's models: ${errorMessage(error2)}` };
-    return "stop";
+    return stopPlan(plan, {
+      errorClass: classifyError(error2, "AccountError", numerai),
+      stage: "plan",
+      message: `could not list the account's models: ${errorMessage(error2)}`
+    });
   }
   const idsByName = new Map(accountModels2.map((model) => [model.name, model.id]));
+  const managed = new Set(accountModels2.filter((model) => model.managedByModelUploads).map((model) => model.name));
   const accountNames = accountModels2.map((model) => model.name).sort();
   for (const entry of pendingOf(plan)) {
     const started = clock.now().getTime();
@@ -46341,6 +46595,13 @@ async function checkAccount(run2, plan) {
     const modelId = idsByName.get(entry.name);
     if (!modelId) {
       fail(entry, "AccountError", `model ${entry.name} is not among this account's ${TOURNAMENT} models: ${accountNames.join(", ") || "(none)"}`);
+    } else if (managed.has(entry.name)) {
+      entry.modelId = modelId;
+      fail(
+        entry,
+        "AccountError",
+        `model ${entry.name} is managed by Numerai Model Uploads: Numerai runs the model uploaded for it every round and refuses API submissions for it. Turn Model Uploads off for it on numer.ai, or remove its folder (or set enabled: false)`
+      );
     } else {
       entry.modelId = modelId;
       try {
@@ -46363,16 +46624,37 @@ async function checkAccount(run2, plan) {
 function pendingOf(plan) {
   return plan.models.filter((entry) => entry.status === "pending");
 }
+function roundTimes(round) {
+  const onTime = round.closeStakingTime ? `submissions are on time until ${round.closeStakingTime.toISOString()}` : "no on-time deadline given";
+  return `${onTime}, and the round closes at ${round.closeTime ? round.closeTime.toISOString() : "a time the API does not give"}`;
+}
+function stopPlan(plan, error2) {
+  plan.error = error2;
+  for (const entry of plan.models) {
+    if (entry.status !== "pending") continue;
+    entry.status = "not-planned";
+    entry.stage = "plan";
+    entry.reason = `not planned: ${error2.message}`;
+    delete entry.model;
+  }
+  return "stop";
+}
+function submissionsAreLate(round, now) {
+  return round.closeStakingTime !== null && now.getTime() > round.closeStakingTime.getTime();
+}
 function fail(entry, errorClass, message) {
   entry.status = "failed";
   entry.errorClass = errorClass;
   entry.message = message;
 }
+async function modelFolderNames(modelsDir) {
+  const entries = await readdir2(modelsDir, { withFileTypes: true });
+  return entries.filter((entry) => entry.isDirectory() && !entry.name.startsWith(".")).map((entry) => entry.name).sort();
+}
 async function loadSelectedModels(settings, engine) {
   let folders;
   try {
-    const entries = await readdir2(settings.modelsDir, { withFileTypes: true });
-    folders = entries.filter((entry) => entry.isDirectory() && !entry.name.startsWith(".")).map((entry) => entry.name).sort();
+    folders = await modelFolderNames(settings.modelsDir);
   } catch (error2) {
     const code = error2.code;
     throw new PipelineError(
@@ -46396,6 +46678,64 @@ async function loadSelectedModels(settings, engine) {
     );
   }
   return results.sort((a, b) => a.name.localeCompare(b.name));
+}
+
+// src/pipeline/lookback.ts
+async function lookBack(settings, ports, plan) {
+  const { numerai, clock, reporter } = ports;
+  if (!settings.publicId || !settings.secretKey) return void 0;
+  const result = { expect: settings.expectRounds, lookback: settings.lookbackRounds, rounds: [], models: [] };
+  if (!numerai.recentRounds || !numerai.submissionHistory) return { ...result, error: "this Numerai adapter cannot list earlier rounds" };
+  try {
+    const models = await modelsToCheck(settings, numerai, plan);
+    const now = clock.now();
+    const recent = await numerai.recentRounds(plan.tournament, roundsToFetch(settings.expectRounds, settings.lookbackRounds));
+    const expected = closedExpectedRounds(recent, { expect: settings.expectRounds, lookback: settings.lookbackRounds, now });
+    result.rounds = expected.map((r) => r.number);
+    for (const { name, modelId } of models) {
+      const submissions = await numerai.submissionHistory(modelId);
+      const { rounds, missed, late } = modelPunctuality(expected, submissions, plan.tournament);
+      const entry = { model: name, missed, late, rounds };
+      const open3 = plan.round;
+      if (open3) {
+        const answers = submissions.filter((s) => s.round === open3.number && s.tournament === plan.tournament);
+        const deadline = open3.closeStakingTime?.getTime() ?? Infinity;
+        entry.current = {
+          number: open3.number,
+          outcome: answers.some((s) => (s.insertedAt?.getTime() ?? 0) <= deadline) ? "on-time" : answers.length > 0 ? "late" : "none"
+        };
+      }
+      result.models.push(entry);
+      if (missed.length > 0 || late.length > 0) {
+        const kind = settings.expectRounds === "weekend" ? "Saturday " : "";
+        const what = [missed.length ? `missed ${listRounds2(missed)}` : "", late.length ? `submitted late to ${listRounds2(late)}` : ""].filter(Boolean).join(" and ");
+        reporter.log("info", `${name}: of the last ${rounds.length} ${kind}rounds it was expected to answer, it ${what} (Numerai's records).`, { model: name });
+      }
+    }
+  } catch (error2) {
+    result.error = `could not read the earlier rounds and submissions: ${errorMessage(error2)}`;
+    reporter.log("warning", `Missed rounds are unknown for this run: ${result.error}.`);
+  }
+  return result;
+}
+function listRounds2(numbers) {
+  if (numbers.length === 1) return `round ${numbers[0]}`;
+  return `rounds ${numbers.slice(0, -1).join(", ")} and ${numbers.at(-1)}`;
+}
+async function modelsToCheck(settings, numerai, plan) {
+  const planned = plan.models.filter((m) => !(m.status === "skipped" && !m.modelId && m.reason?.startsWith("disabled")));
+  let names = planned.map((m) => m.name);
+  if (plan.models.length === 0) {
+    const folders = await modelFolderNames(settings.modelsDir).catch(() => []);
+    names = settings.models.length > 0 ? folders.filter((f) => settings.models.includes(f)) : folders;
+  }
+  const ids = new Map(planned.filter((m) => m.modelId).map((m) => [m.name, m.modelId]));
+  if (names.some((n) => !ids.has(n))) {
+    for (const model of await numerai.accountModels(plan.tournament)) {
+      if (model.tournament === plan.tournament && !ids.has(model.name)) ids.set(model.name, model.id);
+    }
+  }
+  return names.filter((n) => ids.has(n)).map((name) => ({ name, modelId: ids.get(name) }));
 }
 
 // src/pipeline/scores.ts
@@ -46538,6 +46878,39 @@ function predictionStats(values) {
   return stats;
 }
 
+// src/pipeline/trigger-timing.ts
+function triggerReport(event, startedAt, round, waitedMs = 0) {
+  const start = startedAt.getTime();
+  return {
+    waitedSeconds: Math.round(waitedMs / 1e3),
+    event,
+    startedAt: startedAt.toISOString(),
+    round: round?.number ?? null,
+    secondsAfterOpen: round ? Math.round((start - round.openTime.getTime()) / 1e3) : null,
+    secondsBeforeDeadline: round?.closeStakingTime ? Math.round((round.closeStakingTime.getTime() - start) / 1e3) : null
+  };
+}
+function describeTriggerTiming(trigger) {
+  if (trigger.round === null || trigger.secondsAfterOpen === null) return null;
+  const sinceOpen = trigger.secondsAfterOpen * 1e3;
+  const open3 = sinceOpen >= 0 ? `${formatDuration(sinceOpen)} after round ${trigger.round} opened` : `${formatDuration(sinceOpen)} before round ${trigger.round} opened`;
+  let deadline = "";
+  if (trigger.secondsBeforeDeadline !== null) {
+    const untilDeadline = trigger.secondsBeforeDeadline * 1e3;
+    deadline = untilDeadline >= 0 ? `, ${formatDuration(untilDeadline)} before the on-time deadline` : `, ${formatDuration(untilDeadline)} after the on-time deadline`;
+  }
+  return `started ${open3}${deadline}${trigger.event ? ` (event: ${trigger.event})` : ""}`;
+}
+function lateStartWarning(trigger, pending, triggersHelp) {
+  if (!trigger || !startedLate(trigger) || pending.length === 0) return null;
+  const timing = describeTriggerTiming(trigger);
+  const scheduled = trigger.event === "schedule" ? " GitHub's scheduler starts scheduled runs minutes to hours late, and that is the likely cause here." : "";
+  return `This run ${timing}, while ${pending.length === 1 ? "model" : "models"} ${pending.join(", ")} had no submission for round ${trigger.round}: ${pending.length === 1 ? "its upload is" : "their uploads are"} late (not staked).${scheduled} See ${triggersHelp} for starting runs on time (several schedule times with wait-for-round, or the round-open webhook).`;
+}
+function startedLate(trigger) {
+  return trigger.secondsBeforeDeadline !== null && trigger.secondsBeforeDeadline < 0;
+}
+
 // src/pipeline/upload.ts
 function reuploadDelayMs(attempt) {
   return Math.min(3e4, 2e3 * 2 ** (attempt - 1));
@@ -46595,9 +46968,9 @@ var STAGE_FALLBACK = {
   validate: "PredictionError",
   upload: "NetworkError"
 };
-async function defaultEngine() {
-  const { createDefaultEngine } = await import("./default-engine-ZUSG4K2D.js");
-  return createDefaultEngine();
+async function defaultEngine(threads = 0) {
+  const { createDefaultEngine } = await import("./default-engine-O4VZBT3C.js");
+  return createDefaultEngine({ threads });
 }
 var RUN_STAGES = [planStage, modelsStage];
 async function runPipeline(settings, ports, engine) {
@@ -46615,7 +46988,7 @@ async function runPipeline(settings, ports, engine) {
   let activeEngine = engine;
   let run2;
   try {
-    activeEngine ??= await defaultEngine();
+    activeEngine ??= await defaultEngine(settings.threads);
     run2 = { ...context5, engine: activeEngine };
     for (const stage of RUN_STAGES) if (await stage(run2) === "stop") break;
   } catch (error2) {
@@ -46623,7 +46996,11 @@ async function runPipeline(settings, ports, engine) {
   } finally {
     if (!engine) await activeEngine?.dispose?.().catch(() => void 0);
   }
-  const report = runReport(run2 ?? context5);
+  const ran = run2 ?? context5;
+  const recentRounds = ran.error ? void 0 : await lookBack(settings, ran.ports, ran.plan);
+  const report = runReport(ran);
+  report.trigger = triggerReport(settings.triggerEvent, ran.startedAt, ran.plan.round, ran.plan.waitedMs);
+  if (recentRounds) report.recentRounds = recentRounds;
   if (report.error) reporter.log("error", report.error.message);
   const scored = report.models.filter((m) => m.modelId !== null).map((m) => ({ name: m.model, id: m.modelId }));
   if (settings.showScores && ports.scores && scored.length > 0) {
@@ -46669,7 +47046,8 @@ function initialReport(entry, round) {
   const report = {
     model: entry.name,
     modelId: entry.modelId,
-    status: entry.status === "pending" ? "failed" : entry.status,
+    // (A plan with an error never reaches here, so no model arrives not-planned; typed for completeness.)
+    status: entry.status === "pending" || entry.status === "not-planned" ? "failed" : entry.status,
     stage: entry.stage,
     round,
     durations: { ...entry.durations }
@@ -46733,7 +47111,8 @@ async function prepareVersion(run2, version5, group) {
   try {
     const columns = unionColumns(models.map((model) => model.features));
     const table = await obtainDataset(run2, key(LIVE_FILE), (path16) => engine.readLiveTable(path16, columns));
-    ports.reporter.log("info", `Read ${version5}/${LIVE_FILE}: ${table.rows} rows × ${columns.length} features.`);
+    const threads = table.decodeThreads === void 0 ? "" : ` (decoded on ${table.decodeThreads} thread${table.decodeThreads === 1 ? "" : "s"})`;
+    ports.reporter.log("info", `Read ${version5}/${LIVE_FILE}: ${table.rows} rows × ${columns.length} features${threads}.`);
     return { table, models };
   } catch (error2) {
     failGroup(
@@ -46748,6 +47127,7 @@ var MODEL_STEPS = [
   { stage: "predict", run: predict },
   { stage: "validate", run: validateAndWrite },
   { stage: "upload", run: lockModel },
+  { stage: "upload", run: checkRoundUnchanged },
   { stage: "upload", run: checkNotSubmittedMeanwhile },
   { stage: "upload", run: upload }
 ];
@@ -46780,13 +47160,18 @@ async function predict(run2, model) {
   model.report.stats = predictionStats(predictions);
   return "next";
 }
+function rawOutputHint(model, stats) {
+  if (model.postprocess !== "none" || !stats || stats.min > 0 && stats.max < 1) return "";
+  return `. model.yml has postprocess: none and the predictions run from ${stats.min} to ${stats.max}: set postprocess: rank (the default: ranks them into (0, 1)) or clip (keeps the values, clipped into (0, 1))`;
+}
 async function validateAndWrite(run2, model) {
   const { engine, settings, plan, ports } = run2;
   const { report, table } = model;
   const predictions = model.predictions;
   const check = engine.checkSubmission(table.ids, predictions, table.ids);
   if (!check.ok) {
-    markFailed(report, "validate", { errorClass: "PredictionError", message: `predictions break Numerai's rules: ${check.problems.join("; ")}` }, ports.reporter);
+    const message = `predictions break Numerai's rules: ${check.problems.join("; ")}${rawOutputHint(model.entry.model, report.stats)}`;
+    markFailed(report, "validate", { errorClass: "PredictionError", message }, ports.reporter);
     return "done";
   }
   model.csv = engine.submissionCsv(table.ids, predictions);
@@ -46820,6 +47205,18 @@ async function lockModel(run2, model) {
     ports.reporter.log("warning", `${entry.name}: took over the lock left by a run that is gone (${describeHolder(attempt.lock.tookOver)}).`, { model: entry.name });
   }
   return "next";
+}
+async function checkRoundUnchanged(run2, model) {
+  const { plan, ports } = run2;
+  const changed = roundChange(plan.round.number, await ports.numerai.currentRound(plan.tournament));
+  if (!changed) return "next";
+  markFailed(model.report, "upload", { errorClass: "DataError", message: changed }, ports.reporter);
+  return "done";
+}
+function roundChange(planned, now) {
+  if (now?.number === planned) return null;
+  if (!now) return `round ${planned} closed during this run and no round is open now: the predictions made from its live data were not uploaded`;
+  return `round ${now.number} opened during this run: these predictions were made from round ${planned}'s live data, so they were not uploaded into round ${now.number}. Run the workflow again to predict from round ${now.number}'s live data`;
 }
 async function checkNotSubmittedMeanwhile(run2, model) {
   const { plan, ports } = run2;
@@ -48850,16 +49247,16 @@ function maskSigUrl(url3) {
     debug(`Failed to parse URL: ${url3} ${error2 instanceof Error ? error2.message : String(error2)}`);
   }
 }
-function maskSecretUrls(body3) {
-  if (typeof body3 !== "object" || body3 === null) {
+function maskSecretUrls(body4) {
+  if (typeof body4 !== "object" || body4 === null) {
     debug("body is not an object or is null");
     return;
   }
-  if ("signed_upload_url" in body3 && typeof body3.signed_upload_url === "string") {
-    maskSigUrl(body3.signed_upload_url);
+  if ("signed_upload_url" in body4 && typeof body4.signed_upload_url === "string") {
+    maskSigUrl(body4.signed_upload_url);
   }
-  if ("signed_url" in body3 && typeof body3.signed_url === "string") {
-    maskSigUrl(body3.signed_url);
+  if ("signed_url" in body4 && typeof body4.signed_url === "string") {
+    maskSigUrl(body4.signed_url);
   }
 }
 
@@ -48921,10 +49318,10 @@ var ArtifactHttpClient = class {
         "Content-Type": contentType3
       };
       try {
-        const { body: body3 } = yield this.retryableRequest(() => __awaiter(this, void 0, void 0, function* () {
+        const { body: body4 } = yield this.retryableRequest(() => __awaiter(this, void 0, void 0, function* () {
           return this.httpClient.post(url3, JSON.stringify(data), headers);
         }));
-        return body3;
+        return body4;
       } catch (error2) {
         throw new Error(`Failed to ${method}: ${error2.message}`);
       }
@@ -48943,19 +49340,19 @@ var ArtifactHttpClient = class {
           rawBody = yield response.readBody();
           debug(`[Response] - ${response.message.statusCode}`);
           debug(`Headers: ${JSON.stringify(response.message.headers, null, 2)}`);
-          const body3 = JSON.parse(rawBody);
-          maskSecretUrls(body3);
-          debug(`Body: ${JSON.stringify(body3, null, 2)}`);
+          const body4 = JSON.parse(rawBody);
+          maskSecretUrls(body4);
+          debug(`Body: ${JSON.stringify(body4, null, 2)}`);
           if (this.isSuccessStatusCode(statusCode)) {
-            return { response, body: body3 };
+            return { response, body: body4 };
           }
           isRetryable = this.isRetryableHttpStatusCode(statusCode);
           errorMessage2 = `Failed request: (${statusCode}) ${response.message.statusMessage}`;
-          if (body3.msg) {
-            if (UsageError.isUsageErrorMessage(body3.msg)) {
+          if (body4.msg) {
+            if (UsageError.isUsageErrorMessage(body4.msg)) {
               throw new UsageError();
             }
-            errorMessage2 = `${errorMessage2}: ${body3.msg}`;
+            errorMessage2 = `${errorMessage2}: ${body4.msg}`;
           }
         } catch (error2) {
           if (error2 instanceof SyntaxError) {
@@ -49902,8 +50299,8 @@ var logger = createClientLogger("ts-http-runtime");
 
 // node_modules/@typespec/ts-http-runtime/dist/esm/nodeHttpClient.js
 var DEFAULT_TLS_SETTINGS = {};
-function isReadableStream(body3) {
-  return body3 && typeof body3.pipe === "function";
+function isReadableStream(body4) {
+  return body4 && typeof body4.pipe === "function";
 }
 function isStreamComplete(stream5) {
   if (stream5.readable === false) {
@@ -49921,8 +50318,8 @@ function isStreamComplete(stream5) {
     stream5.on("error", handler2);
   });
 }
-function isArrayBuffer(body3) {
-  return body3 && typeof body3.byteLength === "number";
+function isArrayBuffer(body4) {
+  return body4 && typeof body4.byteLength === "number";
 }
 var ReportTransform = class extends Transform {
   loadedBytes = 0;
@@ -49974,29 +50371,29 @@ var NodeHttpClient = class {
     }
     const acceptEncoding = request2.headers.get("Accept-Encoding");
     const shouldDecompress = acceptEncoding?.includes("gzip") || acceptEncoding?.includes("deflate");
-    let body3 = typeof request2.body === "function" ? request2.body() : request2.body;
-    if (body3 && !request2.headers.has("Content-Length")) {
-      const bodyLength = getBodyLength(body3);
+    let body4 = typeof request2.body === "function" ? request2.body() : request2.body;
+    if (body4 && !request2.headers.has("Content-Length")) {
+      const bodyLength = getBodyLength(body4);
       if (bodyLength !== null) {
         request2.headers.set("Content-Length", bodyLength);
       }
     }
     let responseStream;
     try {
-      if (body3 && request2.onUploadProgress) {
+      if (body4 && request2.onUploadProgress) {
         const onUploadProgress = request2.onUploadProgress;
         const uploadReportStream = new ReportTransform(onUploadProgress);
         uploadReportStream.on("error", (e) => {
           logger.error("Error in upload progress", e);
         });
-        if (isReadableStream(body3)) {
-          body3.pipe(uploadReportStream);
+        if (isReadableStream(body4)) {
+          body4.pipe(uploadReportStream);
         } else {
-          uploadReportStream.end(body3);
+          uploadReportStream.end(body4);
         }
-        body3 = uploadReportStream;
+        body4 = uploadReportStream;
       }
-      const res = await this.makeRequest(request2, abortController, body3);
+      const res = await this.makeRequest(request2, abortController, body4);
       if (timeoutId !== void 0) {
         clearTimeout(timeoutId);
       }
@@ -50033,8 +50430,8 @@ var NodeHttpClient = class {
     } finally {
       if (request2.abortSignal && abortListener) {
         let uploadStreamDone = Promise.resolve();
-        if (isReadableStream(body3)) {
-          uploadStreamDone = isStreamComplete(body3);
+        if (isReadableStream(body4)) {
+          uploadStreamDone = isStreamComplete(body4);
         }
         let downloadStreamDone = Promise.resolve();
         if (isReadableStream(responseStream)) {
@@ -50050,7 +50447,7 @@ var NodeHttpClient = class {
       }
     }
   }
-  makeRequest(request2, abortController, body3) {
+  makeRequest(request2, abortController, body4) {
     const url3 = new URL(request2.url);
     const isInsecure = url3.protocol !== "https:";
     if (isInsecure && !request2.allowInsecureConnection) {
@@ -50076,15 +50473,15 @@ var NodeHttpClient = class {
         req.destroy(abortError);
         reject(abortError);
       });
-      if (body3 && isReadableStream(body3)) {
-        body3.pipe(req);
-      } else if (body3) {
-        if (typeof body3 === "string" || Buffer.isBuffer(body3)) {
-          req.end(body3);
-        } else if (isArrayBuffer(body3)) {
-          req.end(ArrayBuffer.isView(body3) ? Buffer.from(body3.buffer, body3.byteOffset, body3.byteLength) : Buffer.from(body3));
+      if (body4 && isReadableStream(body4)) {
+        body4.pipe(req);
+      } else if (body4) {
+        if (typeof body4 === "string" || Buffer.isBuffer(body4)) {
+          req.end(body4);
+        } else if (isArrayBuffer(body4)) {
+          req.end(ArrayBuffer.isView(body4) ? Buffer.from(body4.buffer, body4.byteOffset, body4.byteLength) : Buffer.from(body4));
         } else {
-          logger.error("Unrecognized body type", body3);
+          logger.error("Unrecognized body type", body4);
           reject(new RestError("Unrecognized body type"));
         }
       } else {
@@ -50174,17 +50571,17 @@ function streamToText(stream5) {
     });
   });
 }
-function getBodyLength(body3) {
-  if (!body3) {
+function getBodyLength(body4) {
+  if (!body4) {
     return 0;
-  } else if (Buffer.isBuffer(body3)) {
-    return body3.length;
-  } else if (isReadableStream(body3)) {
+  } else if (Buffer.isBuffer(body4)) {
+    return body4.length;
+  } else if (isReadableStream(body4)) {
     return null;
-  } else if (isArrayBuffer(body3)) {
-    return body3.byteLength;
-  } else if (typeof body3 === "string") {
-    return Buffer.from(body3).length;
+  } else if (isArrayBuffer(body4)) {
+    return body4.byteLength;
+  } else if (typeof body4 === "string") {
+    return Buffer.from(body4).length;
   } else {
     return null;
   }
@@ -50471,10 +50868,10 @@ function defaultRetryPolicy(options = {}) {
 }
 
 // node_modules/@typespec/ts-http-runtime/dist/esm/formData.js
-function convertBodyToFormDataMap(body3) {
-  if (typeof FormData !== "undefined" && body3 instanceof FormData) {
+function convertBodyToFormDataMap(body4) {
+  if (typeof FormData !== "undefined" && body4 instanceof FormData) {
     const formDataMap = {};
-    for (const [key, value] of body3.entries()) {
+    for (const [key, value] of body4.entries()) {
       const existing = formDataMap[key];
       if (Array.isArray(existing)) {
         existing.push(value);
@@ -52928,8 +53325,8 @@ async function parse(jsonContentTypes, xmlContentTypes, operationResponse, opts,
         if (!parseXML2) {
           throw new Error("Parsing XML not supported.");
         }
-        const body3 = await parseXML2(text, opts.xml);
-        operationResponse.parsedBody = body3;
+        const body4 = await parseXML2(text, opts.xml);
+        operationResponse.parsedBody = body4;
         return operationResponse;
       }
     } catch (err) {
@@ -59541,7 +59938,7 @@ var NativeCRC64 = (() => {
           xhr.send(null);
         };
       }
-      setWindowTitle = (title) => document.title = title;
+      setWindowTitle = (title2) => document.title = title2;
     } else {
       throw new Error("environment detection error");
     }
@@ -61628,9 +62025,9 @@ var StorageCRC64Calculator = class _StorageCRC64Calculator {
    * @param body - content to be append
    * @param length - length of the content
    */
-  append(body3, length) {
+  append(body4, length) {
     const ptr = _StorageCRC64Calculator.nativeInstance._malloc(length);
-    _StorageCRC64Calculator.nativeInstance.HEAPU8.set(body3, ptr);
+    _StorageCRC64Calculator.nativeInstance.HEAPU8.set(body4, ptr);
     this.nativeCrc64Hash.OnAppend(ptr, length);
     _StorageCRC64Calculator.nativeInstance._free(ptr);
   }
@@ -61640,9 +62037,9 @@ var StorageCRC64Calculator = class _StorageCRC64Calculator {
    * @param length -
    * @returns
    */
-  final(body3, length) {
+  final(body4, length) {
     const ptr = _StorageCRC64Calculator.nativeInstance._malloc(length);
-    _StorageCRC64Calculator.nativeInstance.HEAPU8.set(body3, ptr);
+    _StorageCRC64Calculator.nativeInstance.HEAPU8.set(body4, ptr);
     const result = _StorageCRC64Calculator.nativeInstance._malloc(8);
     this.nativeCrc64Hash.OnFinal(ptr, length, result);
     _StorageCRC64Calculator.nativeInstance._free(ptr);
@@ -74533,8 +74930,8 @@ var ServiceImpl = class {
    * @param body Initial data
    * @param options The options parameters.
    */
-  submitBatch(contentLength3, multipartContentType3, body3, options) {
-    return this.client.sendOperationRequest({ contentLength: contentLength3, multipartContentType: multipartContentType3, body: body3, options }, submitBatchOperationSpec);
+  submitBatch(contentLength3, multipartContentType3, body4, options) {
+    return this.client.sendOperationRequest({ contentLength: contentLength3, multipartContentType: multipartContentType3, body: body4, options }, submitBatchOperationSpec);
   }
   /**
    * The Filter Blobs operation enables callers to list blobs across all containers whose tags match a
@@ -74863,8 +75260,8 @@ var ContainerImpl = class {
    * @param body Initial data
    * @param options The options parameters.
    */
-  submitBatch(contentLength3, multipartContentType3, body3, options) {
-    return this.client.sendOperationRequest({ contentLength: contentLength3, multipartContentType: multipartContentType3, body: body3, options }, submitBatchOperationSpec2);
+  submitBatch(contentLength3, multipartContentType3, body4, options) {
+    return this.client.sendOperationRequest({ contentLength: contentLength3, multipartContentType: multipartContentType3, body: body4, options }, submitBatchOperationSpec2);
   }
   /**
    * The Filter Blobs operation enables callers to list blobs in a container whose tags match a given
@@ -76544,8 +76941,8 @@ var PageBlobImpl = class {
    * @param body Initial data
    * @param options The options parameters.
    */
-  uploadPages(contentLength3, body3, options) {
-    return this.client.sendOperationRequest({ contentLength: contentLength3, body: body3, options }, uploadPagesOperationSpec);
+  uploadPages(contentLength3, body4, options) {
+    return this.client.sendOperationRequest({ contentLength: contentLength3, body: body4, options }, uploadPagesOperationSpec);
   }
   /**
    * The Clear Pages operation clears a set of pages from a page blob
@@ -77000,8 +77397,8 @@ var AppendBlobImpl = class {
    * @param body Initial data
    * @param options The options parameters.
    */
-  appendBlock(contentLength3, body3, options) {
-    return this.client.sendOperationRequest({ contentLength: contentLength3, body: body3, options }, appendBlockOperationSpec);
+  appendBlock(contentLength3, body4, options) {
+    return this.client.sendOperationRequest({ contentLength: contentLength3, body: body4, options }, appendBlockOperationSpec);
   }
   /**
    * The Append Block operation commits a new block of data to the end of an existing append blob where
@@ -77214,8 +77611,8 @@ var BlockBlobImpl = class {
    * @param body Initial data
    * @param options The options parameters.
    */
-  upload(contentLength3, body3, options) {
-    return this.client.sendOperationRequest({ contentLength: contentLength3, body: body3, options }, uploadOperationSpec);
+  upload(contentLength3, body4, options) {
+    return this.client.sendOperationRequest({ contentLength: contentLength3, body: body4, options }, uploadOperationSpec);
   }
   /**
    * The Put Blob from URL operation creates a new Block Blob where the contents of the blob are read
@@ -77242,8 +77639,8 @@ var BlockBlobImpl = class {
    * @param body Initial data
    * @param options The options parameters.
    */
-  stageBlock(blockId3, contentLength3, body3, options) {
-    return this.client.sendOperationRequest({ blockId: blockId3, contentLength: contentLength3, body: body3, options }, stageBlockOperationSpec);
+  stageBlock(blockId3, contentLength3, body4, options) {
+    return this.client.sendOperationRequest({ blockId: blockId3, contentLength: contentLength3, body: body4, options }, stageBlockOperationSpec);
   }
   /**
    * The Stage Block operation creates a new block to be committed as part of a blob where the contents
@@ -77986,7 +78383,7 @@ function assertResponse(response) {
   }
   throw new TypeError(`Unexpected response object ${response}`);
 }
-async function setUploadChecksumParameters(body3, contentLength3, parameters, uploadOptions, configContentChecksumAlgorithm) {
+async function setUploadChecksumParameters(body4, contentLength3, parameters, uploadOptions, configContentChecksumAlgorithm) {
   let contentChecksumAlgorithm = uploadOptions.contentChecksumAlgorithm ?? configContentChecksumAlgorithm;
   if (contentChecksumAlgorithm === void 0) {
     contentChecksumAlgorithm = "Customized";
@@ -78000,12 +78397,12 @@ async function setUploadChecksumParameters(body3, contentLength3, parameters, up
     parameters.transactionalContentCrc64 = uploadOptions.transactionalContentCrc64;
   } else if (contentChecksumAlgorithm === "StorageCrc64") {
     await StorageCRC64Calculator.init();
-    bodyInfo = await structuredMessageEncoding(body3, contentLength3);
+    bodyInfo = await structuredMessageEncoding(body4, contentLength3);
     parameters.structuredBodyType = "XSM/1.0; properties=crc64";
     parameters.structuredContentLength = contentLength3;
   }
   return {
-    body: contentChecksumAlgorithm === "StorageCrc64" ? bodyInfo.body : body3,
+    body: contentChecksumAlgorithm === "StorageCrc64" ? bodyInfo.body : body4,
     contentLength: contentChecksumAlgorithm === "StorageCrc64" ? bodyInfo.encodedContentLength : contentLength3,
     contentChecksumAlgorithm
   };
@@ -79445,14 +79842,14 @@ var BlobLeaseClient = class {
    * @param options - option to configure lease management operations.
    * @returns Response data for acquire lease operation.
    */
-  async acquireLease(duration3, options = {}) {
+  async acquireLease(duration4, options = {}) {
     if (this._isContainer && (options.conditions?.ifMatch && options.conditions?.ifMatch !== ETagNone || options.conditions?.ifNoneMatch && options.conditions?.ifNoneMatch !== ETagNone || options.conditions?.tagConditions)) {
       throw new RangeError("The IfMatch, IfNoneMatch and tags access conditions are ignored by the service. Values other than undefined or their default values are not acceptable.");
     }
     return tracingClient.withSpan("BlobLeaseClient-acquireLease", options, async (updatedOptions) => {
       return assertResponse(await this._containerOrBlobOperation.acquireLease({
         abortSignal: options.abortSignal,
-        duration: duration3,
+        duration: duration4,
         modifiedAccessConditions: {
           ...options.conditions,
           ifTags: options.conditions?.tagConditions
@@ -83046,7 +83443,7 @@ var AppendBlobClient = class _AppendBlobClient extends BlobClient {
    * await existingAppendBlobClient.appendBlock(content, content.length);
    * ```
    */
-  async appendBlock(body3, contentLength3, options = {}) {
+  async appendBlock(body4, contentLength3, options = {}) {
     options.conditions = options.conditions || {};
     ensureCpkIfSpecified(options.customerProvidedKey, this.isHttps);
     return tracingClient.withSpan("AppendBlobClient-appendBlock", options, async (updatedOptions) => {
@@ -83065,7 +83462,7 @@ var AppendBlobClient = class _AppendBlobClient extends BlobClient {
         encryptionScope: options.encryptionScope,
         tracingOptions: updatedOptions.tracingOptions
       };
-      const uploadBodyParameters = await setUploadChecksumParameters(body3, contentLength3, parameters, options, this.blobClientConfig?.uploadContentChecksumAlgorithm);
+      const uploadBodyParameters = await setUploadChecksumParameters(body4, contentLength3, parameters, options, this.blobClientConfig?.uploadContentChecksumAlgorithm);
       return assertResponse(await this.appendBlobContext.appendBlock(uploadBodyParameters.contentLength, uploadBodyParameters.body, parameters));
     });
   }
@@ -83306,7 +83703,7 @@ var BlockBlobClient = class _BlockBlobClient extends BlobClient {
    * const uploadBlobResponse = await blockBlobClient.upload(content, content.length);
    * ```
    */
-  async upload(body3, contentLength3, options = {}) {
+  async upload(body4, contentLength3, options = {}) {
     options.conditions = options.conditions || {};
     ensureCpkIfSpecified(options.customerProvidedKey, this.isHttps);
     return tracingClient.withSpan("BlockBlobClient-upload", options, async (updatedOptions) => {
@@ -83331,7 +83728,7 @@ var BlockBlobClient = class _BlockBlobClient extends BlobClient {
         blobTagsString: toBlobTagsString(options.tags),
         tracingOptions: updatedOptions.tracingOptions
       };
-      const uploadBodyParameters = await setUploadChecksumParameters(body3, contentLength3, parameters, options, this.blobClientConfig?.uploadContentChecksumAlgorithm);
+      const uploadBodyParameters = await setUploadChecksumParameters(body4, contentLength3, parameters, options, this.blobClientConfig?.uploadContentChecksumAlgorithm);
       return assertResponse(await this.blockBlobContext.upload(uploadBodyParameters.contentLength, uploadBodyParameters.body, parameters));
     });
   }
@@ -83398,7 +83795,7 @@ var BlockBlobClient = class _BlockBlobClient extends BlobClient {
    * @param options - Options to the Block Blob Stage Block operation.
    * @returns Response data for the Block Blob Stage Block operation.
    */
-  async stageBlock(blockId3, body3, contentLength3, options = {}) {
+  async stageBlock(blockId3, body4, contentLength3, options = {}) {
     ensureCpkIfSpecified(options.customerProvidedKey, this.isHttps);
     return tracingClient.withSpan("BlockBlobClient-stageBlock", options, async (updatedOptions) => {
       const parameters = {
@@ -83411,7 +83808,7 @@ var BlockBlobClient = class _BlockBlobClient extends BlobClient {
         encryptionScope: options.encryptionScope,
         tracingOptions: updatedOptions.tracingOptions
       };
-      const uploadBodyParameters = await setUploadChecksumParameters(body3, contentLength3, parameters, options, this.blobClientConfig?.uploadContentChecksumAlgorithm);
+      const uploadBodyParameters = await setUploadChecksumParameters(body4, contentLength3, parameters, options, this.blobClientConfig?.uploadContentChecksumAlgorithm);
       return assertResponse(await this.blockBlobContext.stageBlock(blockId3, uploadBodyParameters.contentLength, uploadBodyParameters.body, parameters));
     });
   }
@@ -83723,11 +84120,11 @@ var BlockBlobClient = class _BlockBlobClient extends BlobClient {
         stream5,
         bufferSize,
         maxConcurrency,
-        async (body3, length) => {
+        async (body4, length) => {
           const blockID = generateBlockID(blockIDPrefix, blockNum);
           blockList.push(blockID);
           blockNum++;
-          await this.stageBlock(blockID, body3, length, {
+          await this.stageBlock(blockID, body4, length, {
             customerProvidedKey: options.customerProvidedKey,
             conditions: options.conditions,
             encryptionScope: options.encryptionScope,
@@ -83893,7 +84290,7 @@ var PageBlobClient = class _PageBlobClient extends BlobClient {
    * @param options - Options to the Page Blob Upload Pages operation.
    * @returns Response data for the Page Blob Upload Pages operation.
    */
-  async uploadPages(body3, offset, count, options = {}) {
+  async uploadPages(body4, offset, count, options = {}) {
     options.conditions = options.conditions || {};
     ensureCpkIfSpecified(options.customerProvidedKey, this.isHttps);
     return tracingClient.withSpan("PageBlobClient-uploadPages", options, async (updatedOptions) => {
@@ -83913,7 +84310,7 @@ var PageBlobClient = class _PageBlobClient extends BlobClient {
         encryptionScope: options.encryptionScope,
         tracingOptions: updatedOptions.tracingOptions
       };
-      const uploadBodyParameters = await setUploadChecksumParameters(body3, count, parameters, options, this.blobClientConfig?.uploadContentChecksumAlgorithm);
+      const uploadBodyParameters = await setUploadChecksumParameters(body4, count, parameters, options, this.blobClientConfig?.uploadContentChecksumAlgorithm);
       return assertResponse(await this.pageBlobContext.uploadPages(uploadBodyParameters.contentLength, uploadBodyParameters.body, parameters));
     });
   }
@@ -85407,7 +85804,7 @@ function parse2(options) {
   let method = options.method.toUpperCase();
   let url3 = (options.url || "/").replace(/:([a-z]\w+)/g, "{$1}");
   let headers = Object.assign({}, options.headers);
-  let body3;
+  let body4;
   let parameters = omit(options, [
     "method",
     "baseUrl",
@@ -85447,22 +85844,22 @@ function parse2(options) {
     url3 = addQueryParameters(url3, remainingParameters);
   } else {
     if ("data" in remainingParameters) {
-      body3 = remainingParameters.data;
+      body4 = remainingParameters.data;
     } else {
       if (Object.keys(remainingParameters).length) {
-        body3 = remainingParameters;
+        body4 = remainingParameters;
       }
     }
   }
-  if (!headers["content-type"] && typeof body3 !== "undefined") {
+  if (!headers["content-type"] && typeof body4 !== "undefined") {
     headers["content-type"] = "application/json; charset=utf-8";
   }
-  if (["PATCH", "PUT"].includes(method) && typeof body3 === "undefined") {
-    body3 = "";
+  if (["PATCH", "PUT"].includes(method) && typeof body4 === "undefined") {
+    body4 = "";
   }
   return Object.assign(
     { method, url: url3, headers },
-    typeof body3 !== "undefined" ? { body: body3 } : null,
+    typeof body4 !== "undefined" ? { body: body4 } : null,
     options.request ? { request: options.request } : null
   );
 }
@@ -86064,7 +86461,7 @@ async function fetchWrapper(requestOptions) {
   }
   const log2 = requestOptions.request?.log || console;
   const parseSuccessResponseBody = requestOptions.request?.parseSuccessResponseBody !== false;
-  const body3 = isPlainObject2(requestOptions.body) || Array.isArray(requestOptions.body) ? JSONStringify(requestOptions.body) : requestOptions.body;
+  const body4 = isPlainObject2(requestOptions.body) || Array.isArray(requestOptions.body) ? JSONStringify(requestOptions.body) : requestOptions.body;
   const requestHeaders = Object.fromEntries(
     Object.entries(requestOptions.headers).map(([name, value]) => [
       name,
@@ -86075,7 +86472,7 @@ async function fetchWrapper(requestOptions) {
   try {
     fetchResponse = await fetch3(requestOptions.url, {
       method: requestOptions.method,
-      body: body3,
+      body: body4,
       redirect: requestOptions.request?.redirect,
       headers: requestHeaders,
       signal: requestOptions.request?.signal,
@@ -90322,10 +90719,10 @@ function parseCommaParts(str, budget) {
       pushAll(parts, tail);
       return parts;
     }
-    const { pre, body: body3, post } = m;
+    const { pre, body: body4, post } = m;
     const p = pre.split(",");
     p[0] = carry + p[0];
-    p[p.length - 1] += "{" + body3 + "}";
+    p[p.length - 1] += "{" + body4 + "}";
     if (!post.length) {
       pushAll(parts, p);
       return parts;
@@ -90389,8 +90786,8 @@ function combine(acc, pre, values, max, maxLength, dropEmpties, budget) {
   budget.remaining -= out.length;
   return out;
 }
-function expandSequence(body3, isAlphaSequence, max, maxLength, budget) {
-  const n = body3.split(/\.\./);
+function expandSequence(body4, isAlphaSequence, max, maxLength, budget) {
+  const n = body4.split(/\.\./);
   const N = [];
   if (n[0] === void 0 || n[1] === void 0) {
     return N;
@@ -91071,10 +91468,10 @@ var AST = class {
     if (this !== this.#root)
       return this.#root.toMMPattern();
     const glob = this.toString();
-    const [re, body3, hasMagic, uflag] = this.toRegExpSource();
+    const [re, body4, hasMagic, uflag] = this.toRegExpSource();
     const anyMagic = hasMagic || this.#hasMagic || this.#options.nocase && !this.#options.nocaseMagicOnly && glob.toUpperCase() !== glob.toLowerCase();
     if (!anyMagic) {
-      return body3;
+      return body4;
     }
     const flags = (this.#options.nocase ? "i" : "") + (uflag ? "u" : "");
     return Object.assign(new RegExp(`^${re}$`, flags), {
@@ -91199,8 +91596,8 @@ var AST = class {
     }
     const repeated = this.type === "*" || this.type === "+";
     const start = this.type === "!" ? "(?:(?!(?:" : "(?:";
-    let body3 = this.#partsToRegExp(dot);
-    if (this.isStart() && this.isEnd() && !body3 && this.type !== "!") {
+    let body4 = this.#partsToRegExp(dot);
+    if (this.isStart() && this.isEnd() && !body4 && this.type !== "!") {
       const s = this.toString();
       const me = this;
       me.#parts = [s];
@@ -91209,11 +91606,11 @@ var AST = class {
       return [s, unescape(this.toString()), false, false];
     }
     let bodyDotAllowed = !repeated || allowDot || dot || !startNoDot ? "" : this.#partsToRegExp(true);
-    if (bodyDotAllowed === body3) {
+    if (bodyDotAllowed === body4) {
       bodyDotAllowed = "";
     }
     if (bodyDotAllowed) {
-      body3 = `(?:${body3})(?:${bodyDotAllowed})*?`;
+      body4 = `(?:${body4})(?:${bodyDotAllowed})*?`;
     }
     let final = "";
     if (this.type === "!" && this.#emptyExt) {
@@ -91223,11 +91620,11 @@ var AST = class {
         // !() must match something,but !(x) can match ''
         "))" + (this.isStart() && !dot && !allowDot ? startNoDot : "") + star + ")"
       ) : this.type === "@" ? ")" : this.type === "?" ? ")?" : this.type === "+" && bodyDotAllowed ? ")" : this.type === "*" && bodyDotAllowed ? `)?` : `)${this.type}`;
-      final = start + body3 + close;
+      final = start + body4 + close;
     }
     return [
       final,
-      unescape(body3),
+      unescape(body4),
       this.#hasMagic = !!this.#hasMagic,
       this.#uflag
     ];
@@ -91859,7 +92256,7 @@ var Minimatch = class {
   #matchGlobstar(file, pattern, partial, fileIndex, patternIndex) {
     const firstgs = pattern.indexOf(GLOBSTAR, patternIndex);
     const lastgs = pattern.lastIndexOf(GLOBSTAR);
-    const [head, body3, tail] = partial ? [
+    const [head, body4, tail] = partial ? [
       pattern.slice(patternIndex, firstgs),
       pattern.slice(firstgs + 1),
       []
@@ -91894,7 +92291,7 @@ var Minimatch = class {
         fileTailMatch = tail.length + 1;
       }
     }
-    if (!body3.length) {
+    if (!body4.length) {
       let sawSome = !!fileTailMatch;
       for (let i2 = fileIndex; i2 < file.length - fileTailMatch; i2++) {
         const f = String(file[i2]);
@@ -91909,7 +92306,7 @@ var Minimatch = class {
     let currentBody = bodySegments[0];
     let nonGsParts = 0;
     const nonGsPartsSums = [0];
-    for (const b of body3) {
+    for (const b of body4) {
       if (b === GLOBSTAR) {
         nonGsPartsSums.push(nonGsParts);
         currentBody = [[], 0];
@@ -91940,11 +92337,11 @@ var Minimatch = class {
       }
       return sawTail;
     }
-    const [body3, after] = bs;
+    const [body4, after] = bs;
     while (fileIndex <= after) {
-      const m = this.#matchOne(file.slice(0, fileIndex + body3.length), body3, partial, fileIndex, 0);
+      const m = this.#matchOne(file.slice(0, fileIndex + body4.length), body4, partial, fileIndex, 0);
       if (m && globStarDepth < this.maxGlobstarRecursion) {
-        const sub = this.#matchGlobStarBodySections(file, bodySegments, fileIndex + body3.length, bodyIndex + 1, partial, globStarDepth + 1, sawTail);
+        const sub = this.#matchGlobStarBodySections(file, bodySegments, fileIndex + body4.length, bodyIndex + 1, partial, globStarDepth + 1, sawTail);
         if (sub !== false) {
           return sub;
         }
@@ -103652,8 +104049,8 @@ var ServiceImpl2 = class {
    * @param body Initial data
    * @param options The options parameters.
    */
-  submitBatch(contentLength3, multipartContentType3, body3, options) {
-    return this.client.sendOperationRequest({ contentLength: contentLength3, multipartContentType: multipartContentType3, body: body3, options }, submitBatchOperationSpec3);
+  submitBatch(contentLength3, multipartContentType3, body4, options) {
+    return this.client.sendOperationRequest({ contentLength: contentLength3, multipartContentType: multipartContentType3, body: body4, options }, submitBatchOperationSpec3);
   }
   /**
    * The Filter Blobs operation enables callers to list blobs across all containers whose tags match a
@@ -103982,8 +104379,8 @@ var ContainerImpl2 = class {
    * @param body Initial data
    * @param options The options parameters.
    */
-  submitBatch(contentLength3, multipartContentType3, body3, options) {
-    return this.client.sendOperationRequest({ contentLength: contentLength3, multipartContentType: multipartContentType3, body: body3, options }, submitBatchOperationSpec4);
+  submitBatch(contentLength3, multipartContentType3, body4, options) {
+    return this.client.sendOperationRequest({ contentLength: contentLength3, multipartContentType: multipartContentType3, body: body4, options }, submitBatchOperationSpec4);
   }
   /**
    * The Filter Blobs operation enables callers to list blobs in a container whose tags match a given
@@ -105660,8 +106057,8 @@ var PageBlobImpl2 = class {
    * @param body Initial data
    * @param options The options parameters.
    */
-  uploadPages(contentLength3, body3, options) {
-    return this.client.sendOperationRequest({ contentLength: contentLength3, body: body3, options }, uploadPagesOperationSpec2);
+  uploadPages(contentLength3, body4, options) {
+    return this.client.sendOperationRequest({ contentLength: contentLength3, body: body4, options }, uploadPagesOperationSpec2);
   }
   /**
    * The Clear Pages operation clears a set of pages from a page blob
@@ -106111,8 +106508,8 @@ var AppendBlobImpl2 = class {
    * @param body Initial data
    * @param options The options parameters.
    */
-  appendBlock(contentLength3, body3, options) {
-    return this.client.sendOperationRequest({ contentLength: contentLength3, body: body3, options }, appendBlockOperationSpec2);
+  appendBlock(contentLength3, body4, options) {
+    return this.client.sendOperationRequest({ contentLength: contentLength3, body: body4, options }, appendBlockOperationSpec2);
   }
   /**
    * The Append Block operation commits a new block of data to the end of an existing append blob where
@@ -106320,8 +106717,8 @@ var BlockBlobImpl2 = class {
    * @param body Initial data
    * @param options The options parameters.
    */
-  upload(contentLength3, body3, options) {
-    return this.client.sendOperationRequest({ contentLength: contentLength3, body: body3, options }, uploadOperationSpec2);
+  upload(contentLength3, body4, options) {
+    return this.client.sendOperationRequest({ contentLength: contentLength3, body: body4, options }, uploadOperationSpec2);
   }
   /**
    * The Put Blob from URL operation creates a new Block Blob where the contents of the blob are read
@@ -106348,8 +106745,8 @@ var BlockBlobImpl2 = class {
    * @param body Initial data
    * @param options The options parameters.
    */
-  stageBlock(blockId3, contentLength3, body3, options) {
-    return this.client.sendOperationRequest({ blockId: blockId3, contentLength: contentLength3, body: body3, options }, stageBlockOperationSpec2);
+  stageBlock(blockId3, contentLength3, body4, options) {
+    return this.client.sendOperationRequest({ blockId: blockId3, contentLength: contentLength3, body: body4, options }, stageBlockOperationSpec2);
   }
   /**
    * The Stage Block operation creates a new block to be committed as part of a blob where the contents
@@ -108384,14 +108781,14 @@ var BlobLeaseClient2 = class {
    * @param options - option to configure lease management operations.
    * @returns Response data for acquire lease operation.
    */
-  async acquireLease(duration3, options = {}) {
+  async acquireLease(duration4, options = {}) {
     if (this._isContainer && (options.conditions?.ifMatch && options.conditions?.ifMatch !== ETagNone2 || options.conditions?.ifNoneMatch && options.conditions?.ifNoneMatch !== ETagNone2 || options.conditions?.tagConditions)) {
       throw new RangeError("The IfMatch, IfNoneMatch and tags access conditions are ignored by the service. Values other than undefined or their default values are not acceptable.");
     }
     return tracingClient2.withSpan("BlobLeaseClient-acquireLease", options, async (updatedOptions) => {
       return assertResponse2(await this._containerOrBlobOperation.acquireLease({
         abortSignal: options.abortSignal,
-        duration: duration3,
+        duration: duration4,
         modifiedAccessConditions: {
           ...options.conditions,
           ifTags: options.conditions?.tagConditions
@@ -111626,11 +112023,11 @@ var AppendBlobClient2 = class _AppendBlobClient extends BlobClient2 {
    * await existingAppendBlobClient.appendBlock(content, content.length);
    * ```
    */
-  async appendBlock(body3, contentLength3, options = {}) {
+  async appendBlock(body4, contentLength3, options = {}) {
     options.conditions = options.conditions || {};
     ensureCpkIfSpecified2(options.customerProvidedKey, this.isHttps);
     return tracingClient2.withSpan("AppendBlobClient-appendBlock", options, async (updatedOptions) => {
-      return assertResponse2(await this.appendBlobContext.appendBlock(contentLength3, body3, {
+      return assertResponse2(await this.appendBlobContext.appendBlock(contentLength3, body4, {
         abortSignal: options.abortSignal,
         appendPositionAccessConditions: options.conditions,
         leaseAccessConditions: options.conditions,
@@ -111879,11 +112276,11 @@ var BlockBlobClient2 = class _BlockBlobClient extends BlobClient2 {
    * const uploadBlobResponse = await blockBlobClient.upload(content, content.length);
    * ```
    */
-  async upload(body3, contentLength3, options = {}) {
+  async upload(body4, contentLength3, options = {}) {
     options.conditions = options.conditions || {};
     ensureCpkIfSpecified2(options.customerProvidedKey, this.isHttps);
     return tracingClient2.withSpan("BlockBlobClient-upload", options, async (updatedOptions) => {
-      return assertResponse2(await this.blockBlobContext.upload(contentLength3, body3, {
+      return assertResponse2(await this.blockBlobContext.upload(contentLength3, body4, {
         abortSignal: options.abortSignal,
         blobHttpHeaders: options.blobHTTPHeaders,
         leaseAccessConditions: options.conditions,
@@ -111964,10 +112361,10 @@ var BlockBlobClient2 = class _BlockBlobClient extends BlobClient2 {
    * @param options - Options to the Block Blob Stage Block operation.
    * @returns Response data for the Block Blob Stage Block operation.
    */
-  async stageBlock(blockId3, body3, contentLength3, options = {}) {
+  async stageBlock(blockId3, body4, contentLength3, options = {}) {
     ensureCpkIfSpecified2(options.customerProvidedKey, this.isHttps);
     return tracingClient2.withSpan("BlockBlobClient-stageBlock", options, async (updatedOptions) => {
-      return assertResponse2(await this.blockBlobContext.stageBlock(blockId3, contentLength3, body3, {
+      return assertResponse2(await this.blockBlobContext.stageBlock(blockId3, contentLength3, body4, {
         abortSignal: options.abortSignal,
         leaseAccessConditions: options.conditions,
         requestOptions: {
@@ -112283,11 +112680,11 @@ var BlockBlobClient2 = class _BlockBlobClient extends BlobClient2 {
         stream5,
         bufferSize,
         maxConcurrency,
-        async (body3, length) => {
+        async (body4, length) => {
           const blockID = generateBlockID2(blockIDPrefix, blockNum);
           blockList.push(blockID);
           blockNum++;
-          await this.stageBlock(blockID, body3, length, {
+          await this.stageBlock(blockID, body4, length, {
             customerProvidedKey: options.customerProvidedKey,
             conditions: options.conditions,
             encryptionScope: options.encryptionScope,
@@ -112449,11 +112846,11 @@ var PageBlobClient2 = class _PageBlobClient extends BlobClient2 {
    * @param options - Options to the Page Blob Upload Pages operation.
    * @returns Response data for the Page Blob Upload Pages operation.
    */
-  async uploadPages(body3, offset, count, options = {}) {
+  async uploadPages(body4, offset, count, options = {}) {
     options.conditions = options.conditions || {};
     ensureCpkIfSpecified2(options.customerProvidedKey, this.isHttps);
     return tracingClient2.withSpan("PageBlobClient-uploadPages", options, async (updatedOptions) => {
-      return assertResponse2(await this.pageBlobContext.uploadPages(count, body3, {
+      return assertResponse2(await this.pageBlobContext.uploadPages(count, body4, {
         abortSignal: options.abortSignal,
         leaseAccessConditions: options.conditions,
         modifiedAccessConditions: {
@@ -114679,16 +115076,16 @@ function maskSigUrl2(url3) {
     debug(`Failed to parse URL: ${url3} ${error2 instanceof Error ? error2.message : String(error2)}`);
   }
 }
-function maskSecretUrls2(body3) {
-  if (typeof body3 !== "object" || body3 === null) {
+function maskSecretUrls2(body4) {
+  if (typeof body4 !== "object" || body4 === null) {
     debug("body is not an object or is null");
     return;
   }
-  if ("signed_upload_url" in body3 && typeof body3.signed_upload_url === "string") {
-    maskSigUrl2(body3.signed_upload_url);
+  if ("signed_upload_url" in body4 && typeof body4.signed_upload_url === "string") {
+    maskSigUrl2(body4.signed_upload_url);
   }
-  if ("signed_download_url" in body3 && typeof body3.signed_download_url === "string") {
-    maskSigUrl2(body3.signed_download_url);
+  if ("signed_download_url" in body4 && typeof body4.signed_download_url === "string") {
+    maskSigUrl2(body4.signed_download_url);
   }
 }
 
@@ -114750,10 +115147,10 @@ var CacheServiceClient = class {
         "Content-Type": contentType3
       };
       try {
-        const { body: body3 } = yield this.retryableRequest(() => __awaiter19(this, void 0, void 0, function* () {
+        const { body: body4 } = yield this.retryableRequest(() => __awaiter19(this, void 0, void 0, function* () {
           return this.httpClient.post(url3, JSON.stringify(data), headers);
         }));
-        return body3;
+        return body4;
       } catch (error2) {
         throw new Error(`Failed to ${method}: ${error2.message}`);
       }
@@ -114772,19 +115169,19 @@ var CacheServiceClient = class {
           rawBody = yield response.readBody();
           debug(`[Response] - ${response.message.statusCode}`);
           debug(`Headers: ${JSON.stringify(response.message.headers, null, 2)}`);
-          const body3 = JSON.parse(rawBody);
-          maskSecretUrls2(body3);
-          debug(`Body: ${JSON.stringify(body3, null, 2)}`);
+          const body4 = JSON.parse(rawBody);
+          maskSecretUrls2(body4);
+          debug(`Body: ${JSON.stringify(body4, null, 2)}`);
           if (this.isSuccessStatusCode(statusCode)) {
-            return { response, body: body3 };
+            return { response, body: body4 };
           }
           isRetryable = this.isRetryableHttpStatusCode(statusCode);
           errorMessage2 = `Failed request: (${statusCode}) ${response.message.statusMessage}`;
-          if (body3.msg) {
-            if (UsageError2.isUsageErrorMessage(body3.msg)) {
+          if (body4.msg) {
+            if (UsageError2.isUsageErrorMessage(body4.msg)) {
               throw new UsageError2();
             }
-            errorMessage2 = `${errorMessage2}: ${body3.msg}`;
+            errorMessage2 = `${errorMessage2}: ${body4.msg}`;
           }
           if (statusCode === HttpCodes.TooManyRequests) {
             const retryAfterHeader = response.message.headers["retry-after"];
@@ -115517,22 +115914,37 @@ function saveCacheV2(paths_1, key_1, options_1) {
   });
 }
 
-// src/github/deadline.ts
-var REPORTING_DEADLINE_MS = 12e4;
-var AFTER_REPORTING = "going on without it. The submissions are not affected.";
-async function withDeadline(what, work, reporter, deadlineMs = REPORTING_DEADLINE_MS, consequence = AFTER_REPORTING) {
-  let timer;
-  const expired = new Promise((resolve4) => {
-    timer = setTimeout(() => {
-      reporter.log("warning", `${what} did not finish within ${Math.round(deadlineMs / 1e3)} s; ${consequence}`);
-      resolve4(null);
-    }, deadlineMs);
-  });
-  try {
-    return await Promise.race([work, expired]);
-  } finally {
-    clearTimeout(timer);
-  }
+// src/github/cache-client-output.ts
+import { AsyncLocalStorage } from "node:async_hooks";
+import { EOL as EOL4 } from "node:os";
+var listeners = new AsyncLocalStorage();
+var wrapper;
+function withClientOutput(listener, work) {
+  install();
+  return listeners.run(listener, work);
+}
+function parseClientLine(line) {
+  const command = /^::([a-z-]+)(?: [^:]*)?::(.*)$/s.exec(line);
+  if (!command) return { kind: "info", text: line };
+  return { kind: command[1], text: command[2].replace(/%0D/g, "\r").replace(/%0A/g, "\n").replace(/%25/g, "%") };
+}
+function install() {
+  if (wrapper && process.stdout.write === wrapper) return;
+  const next = process.stdout.write;
+  const write = (chunk, ...rest) => {
+    const listener = listeners.getStore();
+    const forward = (piece, ...args) => next.call(process.stdout, piece, ...args);
+    if (!listener || typeof chunk !== "string") return forward(chunk, ...rest);
+    const kept = chunk.split(/\r?\n/).filter((line, index, lines) => line !== "" || index < lines.length - 1).filter((line) => listener(parseClientLine(line)));
+    const callback = rest.find((arg) => typeof arg === "function");
+    if (kept.length === 0) {
+      callback?.();
+      return true;
+    }
+    return forward(kept.map((line) => line + EOL4).join(""), ...rest);
+  };
+  wrapper = write;
+  process.stdout.write = wrapper;
 }
 
 // src/github/cache-store.ts
@@ -115556,6 +115968,8 @@ function createActionsCacheStore(options) {
   const saveDeadlineMs = options.saveDeadlineMs ?? DEFAULT_SAVE_DEADLINE_MS;
   const discarded = /* @__PURE__ */ new Set();
   let availability;
+  let broken;
+  let writesDenied;
   const available = () => {
     if (availability === void 0) {
       availability = safeAvailability(cache);
@@ -115569,29 +115983,37 @@ function createActionsCacheStore(options) {
     return availability;
   };
   const describe2 = (key) => `${key.version}/${key.file} for round ${key.round}`;
+  const breakDown = (doing, failure2) => {
+    broken = `${doing}: ${failure2}`;
+    logger9.log(
+      "warning",
+      `The Actions cache failed ${doing}: ${failure2}. Not using the cache for the rest of this run: dataset files are downloaded, and not saved for the next run.`
+    );
+  };
   return {
     pathFor: (key) => datasetPath(dataDir, key),
     async restore(key) {
       const cacheKey = datasetCacheKey(key, prefix3);
       const file = datasetPath(dataDir, key);
       if (!available()) return false;
-      let matched;
-      try {
-        matched = await withDeadline(
-          `Restoring ${describe2(key)} from the Actions cache (key ${cacheKey})`,
-          cache.restoreCache([file], cacheKey),
-          logger9,
-          restoreDeadlineMs,
-          "downloading it instead."
-        );
-      } catch (error2) {
-        logger9.log("warning", `Could not restore ${describe2(key)} from the Actions cache (key ${cacheKey}): ${messageOf(error2)}. Downloading it instead.`);
-        return false;
+      if (broken) {
+        logger9.log("info", `Not asking the Actions cache for ${describe2(key)}: it failed earlier in this run. Downloading it.`);
+        return { failure: `the Actions cache failed earlier in this run (${broken})` };
       }
-      if (matched === null) {
+      const call = await callClient(() => cache.restoreCache([file], cacheKey), restoreDeadlineMs);
+      if (!call.settled) {
         await rm3(file, { force: true }).catch(() => void 0);
-        return false;
       }
+      if (call.failure !== void 0) {
+        const doing = `restoring ${describe2(key)} (key ${cacheKey})`;
+        if (call.failure.includes(CACHE_READ_DENIED_PREFIX)) {
+          logger9.log("warning", `The Actions cache refused ${doing}: ${call.failure}. Downloading it instead.`);
+        } else {
+          breakDown(doing, call.failure);
+        }
+        return { failure: call.failure };
+      }
+      const matched = call.value;
       if (matched === void 0) {
         logger9.log("info", `${describe2(key)} is not in the Actions cache (key ${cacheKey}); downloading it.`);
         return false;
@@ -115602,7 +116024,7 @@ function createActionsCacheStore(options) {
       }
       if (!await isFile(file)) {
         logger9.log("warning", `The Actions cache entry ${cacheKey} did not contain ${file}; downloading ${describe2(key)}.`);
-        return false;
+        return { failure: `the cache entry ${cacheKey} did not contain the file` };
       }
       logger9.log("info", `Restored ${describe2(key)} from the Actions cache (key ${cacheKey}).`);
       return true;
@@ -115618,28 +116040,29 @@ function createActionsCacheStore(options) {
         return;
       }
       if (!available()) return;
+      if (broken || writesDenied) {
+        logger9.log("info", `Not saving ${describe2(key)} to the Actions cache: ${broken ? "it failed" : "it refused a write"} earlier in this run.`);
+        return;
+      }
       if (!await isFile(file)) {
         logger9.log("warning", `Not saving ${describe2(key)} to the Actions cache: ${file} does not exist.`);
         return;
       }
-      let id;
-      try {
-        id = await withDeadline(
-          `Saving ${describe2(key)} to the Actions cache (key ${cacheKey})`,
-          cache.saveCache([file], cacheKey),
-          logger9,
-          saveDeadlineMs,
-          "going on without it. The next run downloads it again if no copy was saved."
-        );
-      } catch (error2) {
-        logger9.log("warning", `Could not save ${describe2(key)} to the Actions cache (key ${cacheKey}): ${messageOf(error2)}. The next run downloads it again.`);
+      const call = await callClient(() => cache.saveCache([file], cacheKey), saveDeadlineMs);
+      const doing = `saving ${describe2(key)} (key ${cacheKey})`;
+      if (call.failure !== void 0) {
+        if (call.failure.includes(CACHE_WRITE_DENIED_PREFIX)) {
+          writesDenied = call.failure;
+          logger9.log("warning", `The Actions cache refused ${doing}: ${call.failure}. No dataset file is saved this run.`);
+        } else {
+          breakDown(doing, call.failure);
+        }
         return;
       }
-      if (id === null) return;
-      if (id === -1) {
+      if (call.value === void 0 || call.value === -1) {
         logger9.log(
           "warning",
-          `Could not save ${describe2(key)} to the Actions cache (key ${cacheKey}): another job may be saving the same entry, the token may not allow cache writes, or the cache service failed (see the messages above). The next run downloads it again if no copy was saved.`
+          `Could not save ${describe2(key)} to the Actions cache (key ${cacheKey}): ` + (call.raced ? "another job saved or is saving the same entry." : "the cache client gave no reason.") + " The next run downloads it again if no copy was saved."
         );
         return;
       }
@@ -115652,6 +116075,67 @@ function createActionsCacheStore(options) {
       logger9.log("warning", `Discarded a corrupt copy of ${describe2(key)} restored from the Actions cache (key ${cacheKey}).`);
     }
   };
+}
+var FAILED_ATTEMPTS_BEFORE_GIVING_UP = 2;
+function callClient(operation, deadlineMs) {
+  return new Promise((resolve4) => {
+    const failures = [];
+    let failedAttempts = 0;
+    let raced = false;
+    let done = false;
+    const finish3 = (call) => {
+      if (done) return;
+      done = true;
+      clearTimeout(timer);
+      resolve4(call);
+    };
+    const timer = setTimeout(() => finish3({ settled: false, failure: joined([...failures, `no answer within ${duration3(deadlineMs)}`]) }), deadlineMs);
+    const listen = (line) => {
+      if (done) return line.kind === "debug";
+      const seen = readClientLine(line);
+      if (seen?.kind === "failed-attempt") {
+        failedAttempts += 1;
+        if (failedAttempts >= FAILED_ATTEMPTS_BEFORE_GIVING_UP) {
+          finish3({ settled: false, failure: `${seen.message} (${failedAttempts} attempts in a row)` });
+        }
+        return !done;
+      }
+      if (seen?.kind === "failure") failures.push(seen.message);
+      if (seen?.kind === "race") raced = true;
+      return line.kind !== "warning" && line.kind !== "error";
+    };
+    withClientOutput(listen, operation).then(
+      (value) => finish3({ settled: true, value, failure: failures.length > 0 ? joined(failures) : void 0, raced }),
+      (error2) => finish3({ settled: true, failure: joined([...failures, messageOf(error2)]) })
+    );
+  });
+}
+function readClientLine(line) {
+  const text = firstLine(line.text);
+  if (line.kind === "warning" || line.kind === "error") {
+    if (text.startsWith("Cache reservation failed: ")) return { kind: "race" };
+    return { kind: "failure", message: text.replace(/^Failed to (?:restore|save): /, "") };
+  }
+  if (line.kind === "info") {
+    const attempt = /^Attempt \d+ of \d+ failed with error: (.*)\. Retrying request in \d+ ms\.\.\.$/.exec(text);
+    return attempt ? { kind: "failed-attempt", message: attempt[1] } : void 0;
+  }
+  if (line.kind === "debug") {
+    const reservation = /^Failed to reserve cache: (?:Error: )?(.*)$/.exec(text);
+    if (!reservation) return void 0;
+    const refusedByService = !reservation[1].startsWith("Failed to CreateCacheEntry") && !reservation[1].includes(CACHE_WRITE_DENIED_PREFIX);
+    return refusedByService ? { kind: "race" } : { kind: "failure", message: reservation[1] };
+  }
+  return void 0;
+}
+function firstLine(text) {
+  return text.split(/\r?\n/, 1)[0];
+}
+function duration3(ms) {
+  return ms < 1e3 ? `${ms} ms` : `${Math.round(ms / 1e3)} s`;
+}
+function joined(messages) {
+  return [...new Set(messages)].join("; ");
 }
 function checkKey2(key) {
   const problems = [];
@@ -115672,6 +116156,24 @@ function safeAvailability(cache) {
 }
 function messageOf(error2) {
   return error2 instanceof Error ? error2.message : String(error2);
+}
+
+// src/github/deadline.ts
+var REPORTING_DEADLINE_MS = 12e4;
+var AFTER_REPORTING = "going on without it. The submissions are not affected.";
+async function withDeadline(what, work, reporter, deadlineMs = REPORTING_DEADLINE_MS, consequence = AFTER_REPORTING) {
+  let timer;
+  const expired = new Promise((resolve4) => {
+    timer = setTimeout(() => {
+      reporter.log("warning", `${what} did not finish within ${Math.round(deadlineMs / 1e3)} s; ${consequence}`);
+      resolve4(null);
+    }, deadlineMs);
+  });
+  try {
+    return await Promise.race([work, expired]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 // src/github/sanitize.ts
@@ -115755,119 +116257,152 @@ async function syncFailureIssues(report, options) {
   const succeeded = report.models.filter((m) => m.status === "submitted" || m.status === "skipped");
   const runRecovered = !report.error && report.models.length > 0;
   if (failed.length === 0 && succeeded.length === 0 && !report.error) return result;
-  let writesBlocked = false;
-  const fail2 = (what, error2, model) => {
-    result.failures += 1;
-    const status = statusOf(error2);
-    if (status === 401 || status === 403) {
-      if (writesBlocked) return;
-      writesBlocked = true;
-      logger9.log(
-        "warning",
-        `Could not ${what}: GitHub answered ${status} (${sanitize(messageOf2(error2))}). The token needs the \`issues: write\` permission: add \`permissions: { contents: read, issues: write }\` to the workflow, or set open-issues: false. The run result is not affected.`,
-        model ? { model } : void 0
-      );
-      return;
-    }
-    logger9.log("warning", `Could not ${what}: ${sanitize(messageOf2(error2))}. The run result is not affected.`, model ? { model } : void 0);
-  };
+  const writer = new IssueWriter(options, label, sanitize, result);
   let open3;
   try {
     open3 = await listOpenIssues(client2, owner, repo, label);
   } catch (error2) {
-    fail2(`list the open "${label}" issues of ${owner}/${repo}`, error2);
+    writer.fail(`list the open "${label}" issues of ${owner}/${repo}`, error2);
     return result;
   }
-  let labelReady = false;
-  const ensureLabel = async () => {
-    if (labelReady) return;
-    labelReady = true;
-    try {
-      await client2.rest.issues.getLabel({ owner, repo, name: label });
-      return;
-    } catch (error2) {
-      if (statusOf(error2) !== 404) return;
-    }
-    try {
-      await client2.rest.issues.createLabel({ owner, repo, name: label, color: LABEL_COLOR, description: LABEL_DESCRIPTION });
-    } catch (error2) {
-      if (!isAlreadyExists(error2)) throw error2;
-    }
-  };
-  const openIssue = async (title, body3) => {
-    await ensureLabel();
-    const { data } = await client2.rest.issues.create({ owner, repo, title: truncate(sanitize(title), MAX_TITLE_CHARS), body: sanitize(body3), labels: [label] });
-    return { number: data.number, url: data.html_url, action: "opened" };
-  };
-  const comment = async (issue, body3) => {
-    await client2.rest.issues.createComment({ owner, repo, issue_number: issue.number, body: sanitize(body3) });
-    return { number: issue.number, url: issue.html_url, action: "commented" };
-  };
-  const close = async (issue, body3) => {
-    await comment(issue, body3);
-    await client2.rest.issues.update({ owner, repo, issue_number: issue.number, state: "closed", state_reason: "completed" });
-    return { number: issue.number, url: issue.html_url, action: "closed" };
-  };
   if (report.error) {
     const existing = open3.get(RUN_KEY)?.[0];
     try {
       if (existing) {
-        result.runIssue = await comment(existing, texts.runFailedAgain(report));
+        result.runIssue = await writer.comment(existing, texts.runFailedAgain(report));
       } else {
-        result.runIssue = await openIssue(texts.runTitle(report), texts.runFailed(report));
+        result.runIssue = await writer.open(texts.runTitle(report), texts.runFailed(report));
         logger9.log("info", `Opened issue #${result.runIssue.number} because the run failed before reaching the models.`);
       }
     } catch (error2) {
-      fail2(existing ? `comment on issue #${existing.number} about the failed run` : "open an issue about the failed run", error2);
+      writer.fail(existing ? `comment on issue #${existing.number} about the failed run` : "open an issue about the failed run", error2);
     }
   }
   if (runRecovered) {
     for (const issue of open3.get(RUN_KEY) ?? []) {
-      if (writesBlocked) break;
+      if (writer.writesBlocked) break;
       try {
-        result.runIssue = await close(issue, texts.runRecovered(report));
+        result.runIssue = await writer.close(issue, texts.runRecovered(report));
       } catch (error2) {
-        fail2(`close issue #${issue.number} about an earlier failed run`, error2);
+        writer.fail(`close issue #${issue.number} about an earlier failed run`, error2);
       }
     }
   }
   for (const model of failed) {
-    if (writesBlocked) break;
+    if (writer.writesBlocked) break;
     const existing = open3.get(model.model)?.[0];
     try {
       if (existing) {
-        result.links[model.model] = await comment(existing, texts.repeatedFailure(model));
+        result.links[model.model] = await writer.comment(existing, texts.repeatedFailure(model));
         logger9.log("info", `Commented on issue #${existing.number}: ${model.model} failed again.`, { model: model.model });
       } else {
-        const opened = await openIssue(texts.title(model), texts.firstFailure(model));
+        const opened = await writer.open(texts.title(model), texts.firstFailure(model));
         result.links[model.model] = opened;
         logger9.log("info", `Opened issue #${opened.number} for the failure of ${model.model}.`, { model: model.model });
       }
     } catch (error2) {
-      fail2(existing ? `comment on issue #${existing.number} for ${model.model}` : `open an issue for ${model.model}`, error2, model.model);
+      writer.fail(existing ? `comment on issue #${existing.number} for ${model.model}` : `open an issue for ${model.model}`, error2, model.model);
     }
   }
   for (const model of succeeded) {
     for (const issue of open3.get(model.model) ?? []) {
-      if (writesBlocked) break;
+      if (writer.writesBlocked) break;
       try {
-        result.links[model.model] = await close(issue, texts.recovered(model));
+        result.links[model.model] = await writer.close(issue, texts.recovered(model));
         logger9.log("info", `Closed issue #${issue.number}: ${model.model} is submitting again.`, { model: model.model });
       } catch (error2) {
-        fail2(`close issue #${issue.number} for ${model.model}`, error2, model.model);
+        writer.fail(`close issue #${issue.number} for ${model.model}`, error2, model.model);
       }
     }
   }
   return result;
 }
+var IssueWriter = class {
+  constructor(options, label, sanitize, result, labelDescription = LABEL_DESCRIPTION) {
+    this.options = options;
+    this.label = label;
+    this.sanitize = sanitize;
+    this.result = result;
+    this.labelDescription = labelDescription;
+  }
+  options;
+  label;
+  sanitize;
+  result;
+  labelDescription;
+  writesBlocked = false;
+  labelReady = false;
+  fail(what, error2, model) {
+    const logger9 = {
+      log: (level, message, context5) => this.options.logger.log(level, this.sanitize(message), context5 && { model: this.sanitize(context5.model) })
+    };
+    this.result.failures += 1;
+    const status = statusOf(error2);
+    if (status === 401 || status === 403) {
+      if (this.writesBlocked) return;
+      this.writesBlocked = true;
+      logger9.log(
+        "warning",
+        `Could not ${what}: GitHub answered ${status} (${this.sanitize(messageOf2(error2))}). The token needs the \`issues: write\` permission: add \`permissions: { contents: read, issues: write }\` to the workflow, or set open-issues: false. The run result is not affected.`,
+        model ? { model } : void 0
+      );
+      return;
+    }
+    logger9.log("warning", `Could not ${what}: ${this.sanitize(messageOf2(error2))}. The run result is not affected.`, model ? { model } : void 0);
+  }
+  async open(title2, body4) {
+    const { client: client2, owner, repo } = this.options;
+    await this.ensureLabel();
+    const { data } = await client2.rest.issues.create({
+      owner,
+      repo,
+      title: truncate(this.sanitize(title2), MAX_TITLE_CHARS),
+      body: this.sanitize(body4),
+      labels: [this.label]
+    });
+    return { number: data.number, url: data.html_url, action: "opened" };
+  }
+  async comment(issue, body4) {
+    const { client: client2, owner, repo } = this.options;
+    await client2.rest.issues.createComment({ owner, repo, issue_number: issue.number, body: this.sanitize(body4) });
+    return { number: issue.number, url: issue.html_url, action: "commented" };
+  }
+  async close(issue, body4) {
+    const { client: client2, owner, repo } = this.options;
+    await this.comment(issue, body4);
+    await client2.rest.issues.update({ owner, repo, issue_number: issue.number, state: "closed", state_reason: "completed" });
+    return { number: issue.number, url: issue.html_url, action: "closed" };
+  }
+  /** Replace an issue's body (kept in step with what the issue has reported so far). */
+  async editBody(issue, body4) {
+    const { client: client2, owner, repo } = this.options;
+    await client2.rest.issues.update({ owner, repo, issue_number: issue.number, body: truncate(this.sanitize(body4), MAX_BODY_CHARS) });
+  }
+  async ensureLabel() {
+    const { client: client2, owner, repo } = this.options;
+    if (this.labelReady) return;
+    this.labelReady = true;
+    try {
+      await client2.rest.issues.getLabel({ owner, repo, name: this.label });
+      return;
+    } catch (error2) {
+      if (statusOf(error2) !== 404) return;
+    }
+    try {
+      await client2.rest.issues.createLabel({ owner, repo, name: this.label, color: LABEL_COLOR, description: this.labelDescription });
+    } catch (error2) {
+      if (!isAlreadyExists(error2)) throw error2;
+    }
+  }
+};
 async function listOpenIssues(client2, owner, repo, label) {
   const issues = await client2.paginate(client2.rest.issues.listForRepo, { owner, repo, state: "open", labels: label, per_page: 100 });
   const byModel = /* @__PURE__ */ new Map();
   for (const issue of issues) {
     if (issue.pull_request) continue;
-    const body3 = issue.body ?? "";
-    const match3 = MARKER_PATTERN.exec(body3);
-    const model = match3 ? safeDecode(match3[1]) : body3.startsWith(RUN_ISSUE_MARKER) ? RUN_KEY : void 0;
+    const body4 = issue.body ?? "";
+    const match3 = MARKER_PATTERN.exec(body4);
+    const model = match3 ? safeDecode(match3[1]) : body4.startsWith(RUN_ISSUE_MARKER) ? RUN_KEY : void 0;
     if (model === void 0) continue;
     const list = byModel.get(model) ?? [];
     list.push({ number: issue.number, html_url: issue.html_url });
@@ -115899,7 +116434,7 @@ var IssueTexts = class {
     return `Numerai Autopilot: model ${model.model} failed in round ${model.round}`;
   }
   firstFailure(model) {
-    const body3 = [
+    const body4 = [
       issueMarker(model.model),
       `The Numerai submission of model **${inline(model.model)}** failed in round **${model.round}**.`,
       "",
@@ -115917,7 +116452,7 @@ var IssueTexts = class {
       "",
       "This issue gets a comment if the model fails again and is closed automatically when it next submits."
     ].join("\n");
-    return truncate(body3, MAX_BODY_CHARS);
+    return truncate(body4, MAX_BODY_CHARS);
   }
   repeatedFailure(model) {
     return truncate(
@@ -116029,6 +116564,108 @@ function safeDecode(value) {
   }
 }
 
+// src/github/missed-round-issues.ts
+var MARKER_PATTERN2 = /<!-- numerai-autopilot:missed-rounds=([^\s>]+) last=(\d+) -->/;
+function missedRoundsMarker(model, last) {
+  return `<!-- numerai-autopilot:missed-rounds=${encodeURIComponent(model)} last=${last} -->`;
+}
+function missedState(model) {
+  const latestMiss = model.missed.length > 0 ? Math.max(...model.missed) : null;
+  const onTime = model.rounds.filter((r) => r.outcome === "on-time").map((r) => r.number);
+  if (model.current?.outcome === "on-time") onTime.push(model.current.number);
+  const latestOnTime = onTime.length > 0 ? Math.max(...onTime) : null;
+  return { latestMiss, latestOnTime, behind: latestMiss !== null && (latestOnTime === null || latestMiss > latestOnTime) };
+}
+async function syncMissedRoundIssues(report, options) {
+  const { owner, repo, logger: logger9 } = options;
+  const label = options.label ?? DEFAULT_ISSUE_LABEL;
+  const result = { links: {}, failures: 0 };
+  const recent = report.recentRounds;
+  if (report.dryRun || !recent || recent.error || recent.models.length === 0) return result;
+  const sanitize = createSanitizer(options.secrets);
+  const writer = new IssueWriter(options, label, sanitize, result);
+  let open3;
+  try {
+    open3 = await listMissedIssues(options, label);
+  } catch (error2) {
+    writer.fail(`list the open missed-round issues of ${owner}/${repo}`, error2);
+    return result;
+  }
+  for (const model of recent.models) {
+    if (writer.writesBlocked) break;
+    const state3 = missedState(model);
+    const existing = open3.get(model.model);
+    try {
+      if (state3.behind && !existing) {
+        result.links[model.model] = await writer.open(title(model), body3(model, recent, options.run.url));
+        logger9.log("info", `Opened issue #${result.links[model.model].number}: ${model.model} missed ${listRounds2(model.missed)}.`, { model: model.model });
+      } else if (state3.behind && existing && state3.latestMiss > existing.last) {
+        const fresh = model.missed.filter((n) => n > existing.last);
+        result.links[model.model] = await writer.comment(existing, `Missed ${listRounds2(fresh)} too (no on-time submission in Numerai's records). [Run](${options.run.url})`);
+        await writer.editBody(existing, body3(model, recent, options.run.url));
+        logger9.log("info", `Commented on issue #${existing.number}: ${model.model} missed ${listRounds2(fresh)}.`, { model: model.model });
+      } else if (!state3.behind && existing) {
+        result.links[model.model] = await writer.close(
+          existing,
+          `Model **${inline2(model.model)}** submitted on time in round **${state3.latestOnTime}**. Closing this issue. [Run](${options.run.url})`
+        );
+        logger9.log("info", `Closed issue #${existing.number}: ${model.model} is on time again.`, { model: model.model });
+      }
+    } catch (error2) {
+      writer.fail(`update the missed-round issue of ${model.model}`, error2, model.model);
+    }
+  }
+  return result;
+}
+async function listMissedIssues(options, label) {
+  const { client: client2, owner, repo } = options;
+  const issues = await client2.paginate(client2.rest.issues.listForRepo, { owner, repo, state: "open", labels: label, per_page: 100 });
+  const byModel = /* @__PURE__ */ new Map();
+  for (const issue of [...issues].sort((a, b) => a.number - b.number)) {
+    if (issue.pull_request) continue;
+    const match3 = MARKER_PATTERN2.exec(issue.body ?? "");
+    if (!match3) continue;
+    const model = safeDecode2(match3[1]);
+    if (!byModel.has(model)) byModel.set(model, { number: issue.number, html_url: issue.html_url, last: Number(match3[2]) });
+  }
+  return byModel;
+}
+function title(model) {
+  return `Numerai Autopilot: model ${model.model} missed ${listRounds2(model.missed)}`;
+}
+var OUTCOME_TEXT = { "on-time": "✅ on time", late: "⚠️ late (after closeStakingTime: not staked)", missed: "❌ missed (no submission)" };
+function body3(model, recent, runUrl) {
+  const which2 = recent.expect === "weekend" ? "rounds opening on Saturday (`expect-rounds: weekend`)" : "every round, Tuesday to Saturday (`expect-rounds: all`)";
+  const latest = Math.max(...model.missed);
+  return [
+    missedRoundsMarker(model.model, latest),
+    `Model **${inline2(model.model)}** has no on-time submission for ${listRounds2(model.missed)}, according to Numerai's own records of its submissions. It is expected to answer ${which2}.`,
+    "",
+    "| Round | What Numerai has |",
+    "|---|---|",
+    ...model.rounds.map((r) => `| ${r.number} | ${OUTCOME_TEXT[r.outcome]} |`),
+    "",
+    "### What to check",
+    "",
+    "- **Did a run start for the round?** GitHub starts scheduled runs minutes to hours late and sometimes drops them; in a public repository it switches schedules off after 60 days without activity. Look at the workflow's runs under **Actions**.",
+    "- **Did the run fail?** A failing model has its own issue, labelled like this one.",
+    "- A missed round cannot be submitted afterwards: an upload after the deadline is late and not staked.",
+    '- To start runs on time: several schedule times with `wait-for-round`, or the round-open webhook (see the README, "Weekly or daily").',
+    "",
+    `Last checked by [this run](${runUrl}). This issue gets a comment when a newer round is missed and is closed automatically once the model submits on time again.`
+  ].join("\n");
+}
+function inline2(value) {
+  return value.replace(/[`|\r\n]/g, " ");
+}
+function safeDecode2(value) {
+  try {
+    return decodeURIComponent(value);
+  } catch {
+    return value;
+  }
+}
+
 // src/github/constants.ts
 var Inputs = {
   PublicId: "public-id",
@@ -116045,6 +116682,10 @@ var Inputs = {
   UploadArtifacts: "upload-artifacts",
   FailOnError: "fail-on-error",
   ApiUrl: "api-url",
+  Threads: "threads",
+  KeepScheduleAlive: "keep-schedule-alive",
+  WaitForRound: "wait-for-round",
+  ExpectRounds: "expect-rounds",
   ShowScores: "show-scores",
   ScoreRounds: "score-rounds"
 };
@@ -116070,9 +116711,12 @@ var RunnerEnv = {
   ApiUrl: "GITHUB_API_URL",
   Workflow: "GITHUB_WORKFLOW",
   WorkflowRef: "GITHUB_WORKFLOW_REF",
+  EventPath: "GITHUB_EVENT_PATH",
   Job: "GITHUB_JOB",
   Sha: "GITHUB_SHA",
-  RetentionDays: "GITHUB_RETENTION_DAYS"
+  RetentionDays: "GITHUB_RETENTION_DAYS",
+  EventName: "GITHUB_EVENT_NAME",
+  ActionRepository: "GITHUB_ACTION_REPOSITORY"
 };
 var InputDefaults = {
   [Inputs.ModelsDir]: "models",
@@ -116086,6 +116730,10 @@ var InputDefaults = {
   [Inputs.UploadArtifacts]: "true",
   [Inputs.FailOnError]: "true",
   [Inputs.ApiUrl]: "https://api-tournament.numer.ai",
+  [Inputs.Threads]: "auto",
+  [Inputs.KeepScheduleAlive]: "false",
+  [Inputs.WaitForRound]: "0",
+  [Inputs.ExpectRounds]: "weekend",
   [Inputs.ShowScores]: "true",
   [Inputs.ScoreRounds]: "20"
 };
@@ -116145,6 +116793,10 @@ function readRemainingInputs(source, secrets) {
     dryRun: bool(Inputs.DryRun),
     dataDir: path15.resolve(runner.workspace, valueOr(Inputs.DataDir)),
     outputDir: outputDir ? path15.resolve(runner.workspace, outputDir) : path15.join(runner.temp, DEFAULT_OUTPUT_SUBDIR),
+    threads: threadsInput(valueOr(Inputs.Threads)),
+    waitForRoundMs: parseWaitForRound(valueOr(Inputs.WaitForRound)),
+    expectRounds: parseExpectRounds(valueOr(Inputs.ExpectRounds)),
+    triggerEvent: runner.eventName || null,
     showScores: bool(Inputs.ShowScores),
     scoreRounds: parseScoreRounds(valueOr(Inputs.ScoreRounds))
   };
@@ -116155,6 +116807,7 @@ function readRemainingInputs(source, secrets) {
     githubToken,
     uploadArtifacts: bool(Inputs.UploadArtifacts),
     failOnError: bool(Inputs.FailOnError),
+    keepScheduleAlive: bool(Inputs.KeepScheduleAlive),
     runner
   };
 }
@@ -116176,7 +116829,10 @@ function readRunnerContext(env) {
     apiUrl: (env[RunnerEnv.ApiUrl] || "https://api.github.com").replace(/\/+$/, ""),
     workflow: env[RunnerEnv.Workflow] || "",
     workflowRef: env[RunnerEnv.WorkflowRef] || "",
-    runUrl
+    eventPath: env[RunnerEnv.EventPath] || "",
+    runUrl,
+    eventName: env[RunnerEnv.EventName] || "",
+    actionRepository: env[RunnerEnv.ActionRepository] || ""
   };
 }
 function parseBoolean(name, value, fallback) {
@@ -116204,6 +116860,25 @@ function parseModelList(value) {
     names = text.split(/[\s,]+/);
   }
   return [...new Set(names.filter((name) => name.length > 0))];
+}
+function threadsInput(value) {
+  const threads = parseThreads(value);
+  if (threads === void 0) throw new InputError(Inputs.Threads, `"${value}" is not a thread count. Valid: auto (every core, the default) or a whole number 1–${MAX_THREADS}`);
+  return threads;
+}
+function parseWaitForRound(value) {
+  try {
+    return parseDuration(value, `Input "${Inputs.WaitForRound}"`);
+  } catch (error2) {
+    throw new InputError(Inputs.WaitForRound, error2.message.replace(/^Input "[^"]+": /, ""));
+  }
+}
+function parseExpectRounds(value) {
+  if (EXPECT_ROUNDS.includes(value)) return value;
+  throw new InputError(
+    Inputs.ExpectRounds,
+    `"${value}" is not one of ${EXPECT_ROUNDS.join(", ")}. Valid: weekend (rounds opening on Saturday, for the weekly workflow) or all (Tuesday to Saturday, for the daily one).`
+  );
 }
 function parseScoreRounds(value) {
   const n = /^\d+$/.test(value) ? Number(value) : NaN;
@@ -116508,6 +117183,106 @@ function createGitHubClient(options) {
   });
 }
 
+// src/github/schedule-keepalive.ts
+import { readFile as readFile2 } from "node:fs/promises";
+var SCHEDULE_OFF_AFTER_DAYS = 60;
+var WARN_AFTER_DAYS = 45;
+var DAY_MS = 24 * 60 * 60 * 1e3;
+async function checkSchedule(options) {
+  const { client: client2, repository, logger: logger9 } = options;
+  if (!client2 || !repository) {
+    if (options.keepAlive) logger9.log("warning", "keep-schedule-alive is on, but GITHUB_REPOSITORY or the github-token input is empty: the workflow was not re-enabled.");
+    return {};
+  }
+  const note = {};
+  if (options.keepAlive) {
+    note.keepalive = await reenableWorkflow(client2, repository, options.workflowRef, logger9);
+    if (note.keepalive.kind === "enabled") return note;
+  }
+  const activity = await repositoryActivity(options.eventPath, client2, repository, logger9);
+  const now = options.now ?? /* @__PURE__ */ new Date();
+  const switchOff = activity && switchOffDate(activity, now);
+  if (switchOff) {
+    note.switchOff = { on: switchOff, lastPush: activity.pushedAt, passed: switchOff.getTime() <= now.getTime() };
+    logger9.log("warning", switchOffWarning(note.switchOff));
+  }
+  return note;
+}
+function switchOffWarning(switchOff) {
+  const why = `in a public repository, scheduled workflows stop after ${SCHEDULE_OFF_AFTER_DAYS} days without activity, and the last push was on ${day(switchOff.lastPush)}`;
+  const keepAlive = "set keep-schedule-alive: true (with `permissions: actions: write`)";
+  return switchOff.passed ? `GitHub has probably switched this workflow's schedule off on ${day(switchOff.on)}: ${why}. Re-enable the workflow under Actions (or push a commit), and ${keepAlive} to keep it on.` : `GitHub will switch this workflow's schedule off on ${day(switchOff.on)}: ${why}. Push a commit before then, or ${keepAlive}.`;
+}
+function switchOffDate(activity, now) {
+  if (activity.visibility !== "public") return null;
+  if (now.getTime() - activity.pushedAt.getTime() <= WARN_AFTER_DAYS * DAY_MS) return null;
+  return new Date(activity.pushedAt.getTime() + SCHEDULE_OFF_AFTER_DAYS * DAY_MS);
+}
+function workflowFileOf(workflowRef, repository) {
+  const prefix3 = `${repository.owner}/${repository.repo}/.github/workflows/`;
+  const at = workflowRef.lastIndexOf("@");
+  const path16 = at < 0 ? workflowRef : workflowRef.slice(0, at);
+  if (!path16.toLowerCase().startsWith(prefix3.toLowerCase())) return null;
+  const file = path16.slice(prefix3.length);
+  return /^[^/]+\.ya?ml$/.test(file) ? file : null;
+}
+async function reenableWorkflow(client2, repository, workflowRef, logger9) {
+  const workflow = workflowFileOf(workflowRef, repository);
+  if (!workflow) {
+    const message = `cannot tell this run's workflow file from GITHUB_WORKFLOW_REF ("${workflowRef}")`;
+    logger9.log("warning", `keep-schedule-alive: ${message}; the workflow was not re-enabled.`);
+    return { kind: "failed", workflow: null, message };
+  }
+  try {
+    await client2.rest.actions.enableWorkflow({ ...repository, workflow_id: workflow });
+    logger9.log("info", `keep-schedule-alive: re-enabled the workflow ${workflow}.`);
+    return { kind: "enabled", workflow };
+  } catch (error2) {
+    const status = error2.status;
+    const message = error2 instanceof Error ? error2.message : String(error2);
+    if (typeof status === "number" && (status === 403 || status === 404)) {
+      const hint = status === 403 ? "the job token needs `permissions: actions: write`" : "GitHub does not know this workflow file";
+      logger9.log("warning", `keep-schedule-alive: GitHub refused to re-enable ${workflow} (${status} ${message}): ${hint}.`);
+      return { kind: "refused", workflow, status, message };
+    }
+    logger9.log("warning", `keep-schedule-alive: could not re-enable ${workflow}: ${message}.`);
+    return { kind: "failed", workflow, message };
+  }
+}
+async function repositoryActivity(eventPath, client2, repository, logger9) {
+  const fromEvent = activityOf((await readPayload(eventPath))?.repository, "event");
+  if (fromEvent) return fromEvent;
+  try {
+    const { data } = await client2.rest.repos.get(repository);
+    const fromApi = activityOf(data, "api");
+    if (!fromApi) logger9.log("debug", "The repository answer names no visibility or last push: the schedule age is not checked.");
+    return fromApi;
+  } catch (error2) {
+    logger9.log("debug", `Could not read the repository's visibility and last push (${error2 instanceof Error ? error2.message : String(error2)}): the schedule age is not checked.`);
+    return null;
+  }
+}
+async function readPayload(eventPath) {
+  if (!eventPath) return null;
+  try {
+    const payload = JSON.parse(await readFile2(eventPath, "utf8"));
+    return payload && typeof payload === "object" ? payload : null;
+  } catch {
+    return null;
+  }
+}
+function activityOf(repository, source) {
+  if (!repository || typeof repository !== "object") return null;
+  const { visibility, private: isPrivate, pushed_at: pushed } = repository;
+  const seen = visibility === "public" || visibility === "private" || visibility === "internal" ? visibility : typeof isPrivate === "boolean" ? isPrivate ? "private" : "public" : null;
+  const pushedAt = typeof pushed === "number" ? new Date(pushed * 1e3) : typeof pushed === "string" ? new Date(pushed) : null;
+  if (!seen || !pushedAt || Number.isNaN(pushedAt.getTime())) return null;
+  return { visibility: seen, pushedAt, source };
+}
+function day(date) {
+  return date.toISOString().slice(0, 10);
+}
+
 // src/github/score-chart.ts
 var CHART_CONFIG = {
   xyChart: { width: 960, height: 360, xAxis: { labelFontSize: 12 } },
@@ -116643,6 +117418,21 @@ function escapeHtml(text) {
 }
 
 // src/github/summary.ts
+function scheduleLines(note, sanitize) {
+  const lines = [];
+  const keepalive = note.keepalive;
+  if (keepalive?.kind === "enabled") {
+    lines.push(`🔁 <b>Schedule kept alive:</b> re-enabled the workflow <code>${escapeHtml2(keepalive.workflow)}</code>.`);
+  } else if (keepalive?.kind === "refused") {
+    lines.push(
+      `⚠️ <b>keep-schedule-alive:</b> GitHub refused to re-enable <code>${escapeHtml2(keepalive.workflow)}</code> (${keepalive.status} ${escapeHtml2(sanitize(keepalive.message))})` + (keepalive.status === 403 ? ". The job needs <code>permissions: actions: write</code>." : ".")
+    );
+  } else if (keepalive?.kind === "failed") {
+    lines.push(`⚠️ <b>keep-schedule-alive:</b> the workflow was not re-enabled: ${escapeHtml2(sanitize(keepalive.message))}.`);
+  }
+  if (note.switchOff) lines.push(`⚠️ <b>Schedule:</b> ${escapeHtml2(switchOffWarning(note.switchOff))}`);
+  return lines;
+}
 var MAX_ERROR_ANNOTATIONS = 10;
 var MAX_CELL_MESSAGE_CHARS = 300;
 var MAX_ANNOTATION_MESSAGE_CHARS = 2e3;
@@ -116659,6 +117449,8 @@ async function writeJobSummary(report, options) {
   const summary2 = summary;
   summary2.addHeading(escapeHtml2(headline(report)), 2);
   summary2.addRaw(`<p>${escapeHtml2(runFacts(report))}</p>`, true);
+  const timing = triggerLine(report);
+  if (timing) summary2.addRaw(`<p>${escapeHtml2(timing)}</p>`, true);
   if (report.error) {
     const message = escapeHtml2(truncate(sanitize(report.error.message), MAX_ANNOTATION_MESSAGE_CHARS));
     const issue = options.runIssue ? ` Issue: ${issueCell(options.runIssue)}.` : "";
@@ -116679,15 +117471,17 @@ async function writeJobSummary(report, options) {
     summary2.addRaw(`<p>${escapeHtml2(totalsLine(report))}</p>`, true);
     if (report.models.length > 0) summary2.addTable(modelTable(report, options.issues ?? {}, sanitize));
   }
+  if (report.recentRounds) addRoundsMissed(report.recentRounds, options.missedIssues ?? {});
   if (report.scores && report.scores.models.length > 0) addScoresSection(summary2, report.scores, sanitize);
   if (report.datasets.length > 0) {
     summary2.addHeading("Datasets", 3);
     summary2.addList(
       report.datasets.map(
-        (d) => `<code>${escapeHtml2(d.file)}</code> — ${formatBytes(d.bytes)}, ${d.source === "store" ? "restored from the cache" : "downloaded"}`
+        (d) => `<code>${escapeHtml2(d.file)}</code> — ${formatBytes(d.bytes)}, ` + (d.source === "store" ? "restored from the cache" : d.storeFailure === void 0 ? "downloaded" : `downloaded: ⚠️ the cache failed (${escapeHtml2(sanitize(d.storeFailure))})`)
       )
     );
   }
+  for (const line of scheduleLines(options.schedule ?? {}, sanitize)) summary2.addRaw(`<p>${line}</p>`, true);
   if (options.artifact) {
     const where3 = options.runUrl ? ` (listed under <a href="${escapeAttribute2(`${options.runUrl}#artifacts`)}">Artifacts</a> on the run page)` : "";
     summary2.addRaw(
@@ -116719,6 +117513,47 @@ function annotateFailures(report, options = {}) {
     });
   }
 }
+function triggerLine(report) {
+  if (!report.trigger) return null;
+  const timing = describeTriggerTiming(report.trigger);
+  const waited = report.trigger.waitedSeconds > 0 ? ` It waited ${formatDuration(report.trigger.waitedSeconds * 1e3)} for the round to open.` : "";
+  if (!timing) return waited ? `⏱️${waited}` : null;
+  return `⏱️ ${timing[0].toUpperCase()}${timing.slice(1)}.${waited}`;
+}
+function addRoundsMissed(recent, issues) {
+  const summary2 = summary;
+  summary2.addHeading("Rounds missed", 3);
+  const which2 = recent.expect === "weekend" ? "Saturday rounds" : "rounds (Tuesday to Saturday)";
+  if (recent.error) {
+    summary2.addRaw(`<p>⚠️ Unknown for this run: ${escapeHtml2(recent.error)}</p>`, true);
+    return;
+  }
+  const behind = recent.models.filter((m) => m.missed.length > 0 || m.late.length > 0 || issues[m.model]);
+  const scope = `the last ${recent.rounds.length} ${which2} that closed (expect-rounds: ${recent.expect}), from Numerai's records`;
+  if (behind.length === 0) {
+    summary2.addRaw(`<p>✅ No model missed or was late for any of ${escapeHtml2(scope)}.</p>`, true);
+    return;
+  }
+  summary2.addRaw(`<p>Of ${escapeHtml2(scope)}:</p>`, true);
+  const header = ["Model", "Missed", "Late", "Issue"].map((data) => ({ data, header: true }));
+  const rows = behind.map((m) => [
+    `<code>${escapeHtml2(m.model)}</code>`,
+    m.missed.length > 0 ? m.missed.join(", ") : NONE2,
+    m.late.length > 0 ? m.late.join(", ") : NONE2,
+    issueCell(issues[m.model]) || EMPTY
+  ]);
+  summary2.addTable([header, ...rows]);
+}
+function triggersHelpUrl(runner) {
+  const repository = runner.actionRepository || (runner.repository ? `${runner.repository.owner}/${runner.repository.repo}` : "");
+  return repository ? `${runner.serverUrl}/${repository}/blob/HEAD/README.md#${TRIGGERS_ANCHOR}` : `README.md#${TRIGGERS_ANCHOR}`;
+}
+var TRIGGERS_ANCHOR = "3-weekly-or-daily";
+function annotateLateStart(report, runner) {
+  const pending = report.models.filter((m) => m.status !== "skipped").map((m) => m.model);
+  const warning2 = lateStartWarning(report.trigger, pending, triggersHelpUrl(runner));
+  if (warning2) warning(warning2, { title: `The run started after round ${report.round}'s on-time deadline` });
+}
 function headline(report) {
   const round = report.round === null ? "no open round" : `round ${report.round}`;
   return `Numerai Autopilot — ${round}${report.dryRun ? " (dry run)" : ""}`;
@@ -116726,7 +117561,7 @@ function headline(report) {
 function runFacts(report) {
   const tournament = Object.entries(TOURNAMENTS).find(([, id]) => id === report.tournament)?.[0] ?? `tournament ${report.tournament}`;
   const took = Date.parse(report.finishedAt) - Date.parse(report.startedAt);
-  return `Tournament: ${tournament} · started ${report.startedAt} · took ${Number.isFinite(took) ? formatDuration(took) : "?"}`;
+  return `Tournament: ${tournament} · started ${report.startedAt} · took ${Number.isFinite(took) ? formatDuration2(took) : "?"}`;
 }
 function totalsCounts(report) {
   const t = report.totals;
@@ -116750,7 +117585,7 @@ function modelTable(report, issues, sanitize) {
     m.stats ? m.stats.mean.toFixed(4) : NONE2,
     m.stats ? m.stats.std.toFixed(4) : NONE2,
     m.stats ? `${m.stats.min.toFixed(4)} – ${m.stats.max.toFixed(4)}` : NONE2,
-    formatDuration(totalDuration(m)),
+    formatDuration2(totalDuration(m)),
     details(m, sanitize) || EMPTY,
     issueCell(issues[m.model]) || EMPTY
   ]);
@@ -116765,7 +117600,7 @@ function modelTable(report, issues, sanitize) {
     EMPTY,
     // The run's own time: the models' times each include the data (and config) stages they share, so their sum
     // would count those once per model.
-    formatDuration(Math.max(0, Date.parse(report.finishedAt) - Date.parse(report.startedAt))),
+    formatDuration2(Math.max(0, Date.parse(report.finishedAt) - Date.parse(report.startedAt))),
     EMPTY,
     EMPTY
   ];
@@ -116793,7 +117628,7 @@ function issueCell(link) {
 function totalDuration(model) {
   return Object.values(model.durations).reduce((sum, ms) => sum + (ms ?? 0), 0);
 }
-function formatDuration(ms) {
+function formatDuration2(ms) {
   if (ms < 1e3) return `${Math.round(ms)} ms`;
   if (ms < 6e4) return `${(ms / 1e3).toFixed(1)} s`;
   const minutes = Math.floor(ms / 6e4);
@@ -116823,7 +117658,10 @@ async function run() {
     const store = settings.cache ? createActionsCacheStore({ dataDir: settings.pipeline.dataDir, logger: reporter }) : new LocalDatasetStore(settings.pipeline.dataDir);
     const report = await runPipeline(settings.pipeline, { numerai, store, clock: systemClock, reporter, scores: numerai });
     setOutputs(report, settings);
-    const issues = await withDeadline("Updating the failure issues", syncIssues(report, settings, reporter, sanitize), reporter);
+    const issueOptions = issueSyncOptions(settings, reporter, sanitize);
+    const issues = issueOptions ? await withDeadline("Updating the failure issues", syncFailureIssues(report, issueOptions), reporter) : null;
+    const missed = issueOptions ? await withDeadline("Updating the missed-round issues", syncMissedRoundIssues(report, issueOptions), reporter) : null;
+    const schedule = await withDeadline("Checking the schedule", checkRepositorySchedule(settings, reporter, sanitize), reporter);
     const { runId, runAttempt, runUrl } = settings.runner;
     const artifact = settings.uploadArtifacts ? await withDeadline(
       "Uploading the artifact",
@@ -116831,7 +117669,17 @@ async function run() {
       reporter
     ) : null;
     annotateFailures(report, { sanitize });
-    await writeJobSummary(report, { logger: reporter, issues: issues?.links, runIssue: issues?.runIssue, artifact, runUrl: runUrl || void 0, sanitize });
+    annotateLateStart(report, settings.runner);
+    await writeJobSummary(report, {
+      logger: reporter,
+      issues: issues?.links,
+      runIssue: issues?.runIssue,
+      missedIssues: missed?.links,
+      artifact,
+      runUrl: runUrl || void 0,
+      schedule: schedule ?? void 0,
+      sanitize
+    });
     finish2(report, settings, sanitize);
   } catch (error2) {
     setFailed(sanitize(error2 instanceof Error ? error2.message : String(error2)));
@@ -116844,7 +117692,7 @@ function setOutputs(report, settings) {
   setOutput(Outputs.Failed, JSON.stringify(modelsWithStatus(report, "failed")));
   setOutput(Outputs.Report, reportPath(settings.pipeline));
 }
-async function syncIssues(report, settings, reporter, sanitize) {
+function issueSyncOptions(settings, reporter, sanitize) {
   const { repository, apiUrl, runUrl, workflow, workflowRef } = settings.runner;
   if (!settings.openIssues) return null;
   if (!repository || !settings.githubToken) {
@@ -116852,13 +117700,18 @@ async function syncIssues(report, settings, reporter, sanitize) {
     return null;
   }
   const client2 = createGitHubClient({ token: settings.githubToken, baseUrl: apiUrl, logger: reporter, sanitize });
-  return syncFailureIssues(report, {
+  return {
     client: client2,
     ...repository,
     logger: reporter,
     secrets: [settings.pipeline.secretKey, settings.pipeline.publicId, settings.githubToken],
     run: { url: runUrl, workflowName: workflow || void 0, workflowRef: workflowRef || void 0 }
-  });
+  };
+}
+function checkRepositorySchedule(settings, reporter, sanitize) {
+  const { repository, apiUrl, workflowRef, eventPath } = settings.runner;
+  const client2 = repository && settings.githubToken ? createGitHubClient({ token: settings.githubToken, baseUrl: apiUrl, logger: reporter, sanitize }) : null;
+  return checkSchedule({ keepAlive: settings.keepScheduleAlive, client: client2, repository, workflowRef, eventPath, logger: reporter });
 }
 function finish2(report, settings, sanitize) {
   if (exitCodeFor(report) === 0) return;
