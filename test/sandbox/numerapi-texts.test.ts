@@ -267,8 +267,9 @@ describe('scores (numerapi ≥ 2.23 submission_scores, 2.24 list_rounds)', () =>
   test('submission_scores without a key: one score per metric per round with distinctOnRound, provisional ones unresolved', async () => {
     const rows = await scores('example_gbt', { lastNRounds: 5, distinctOnRound: true });
     const rounds = [...new Set(rows.map((r) => r.roundNumber))];
-    // Scoring starts a few days after a round closes: the newest scored round is 5 rounds back.
-    assert.deepEqual(rounds, [1175, 1174, 1173, 1172, 1171]);
+    // Scoring starts a few days after a round closes: the newest scored round is some rounds back.
+    assert.ok(rounds[0] < 1179);
+    assert.deepEqual(rounds, [0, 1, 2, 3, 4].map((i) => rounds[0] - i));
     assert.equal(rows.length, 5 * new Set(rows.map((r) => r.displayName)).size);
     for (const r of rows) {
       assert.equal(typeof r.value, 'number');

@@ -33,8 +33,8 @@ export function defaultAccountSpecs(): SandboxAccountSpec[] {
       username: 'sandbox_user',
       models: [
         { name: 'example_gbt', tournament: 8 },
-        // Joined three rounds ago: its rounds are not scored yet (scoring starts days after a round closes).
-        { name: 'example_ensemble', tournament: 8, joinedRoundsAgo: 3 },
+        // Joined in the previous round: not scored yet (scoring starts days after a round closes).
+        { name: 'example_ensemble', tournament: 8, joinedRoundsAgo: 1 },
         { name: 'example_linear', tournament: 8 },
         { name: 'example_model_upload', tournament: 8, managedByModelUploads: true },
         { name: 'example_signals', tournament: 11 },
