@@ -44,8 +44,10 @@ export const WAKE_BEFORE_DUE_MS = 10_000;
 export const DUE_MARGIN_MS = 2_000;
 
 /**
- * The open round, waiting up to `waitMs` for one to open. A round that is open but past closeStakingTime is returned
- * at once (not waited past: the plan warns that uploads are late). Errors of the first look are thrown, as a run
+ * The open round, waiting up to `waitMs` for one to open. A round that is open but past closeStakingTime (yesterday's
+ * weekday round, still taking late submissions when a run starts before today's opens) is returned at once without a
+ * wait; with a wait, the run waits for the next round instead, and falls back to the late round (the plan warns that
+ * uploads are late) when none opens in time. Errors of the first look are thrown, as a run
  * without waiting would; during the wait a transient failure (5xx, a rate limit outliving the client's retries) is
  * logged and the wait goes on, honouring the server's Retry-After.
  */
@@ -57,22 +59,34 @@ export async function awaitOpenRound(ports: RoundWaitPorts, options: RoundWaitOp
   const elapsed = () => clock.now().getTime() - started;
 
   let round = await numerai.currentRound(options.tournament);
-  if (round || options.waitMs <= 0) return { round, waitedMs: 0 };
+  if (options.waitMs <= 0) return { round, waitedMs: 0 };
+  // A round past its on-time deadline is a fallback, not the goal: wait for the next one and keep this one for the end.
+  const late = round && isPastOnTime(round, clock.now()) ? round : null;
+  if (round && !late) return { round, waitedMs: 0 };
+  const fallback = (): Round | null => late && round?.number === late.number ? round : null;
 
   let upcoming = await upcomingRound(numerai, options.tournament, reporter);
   const announced = new Set<number>();
-  reporter.log('info', `No round is open yet: waiting up to ${formatDuration(options.waitMs)} for one to open (wait-for-round).`);
+  reporter.log(
+    'info',
+    late
+      ? `Round ${late.number} is past its on-time deadline (${late.closeStakingTime!.toISOString()}); waiting up to ${formatDuration(options.waitMs)} for the next round (wait-for-round).`
+      : `No round is open yet: waiting up to ${formatDuration(options.waitMs)} for one to open (wait-for-round).`,
+  );
   for (;;) {
     const now = clock.now().getTime();
     if (upcoming && upcoming.openTime.getTime() > deadline && !announced.has(upcoming.number)) {
       reporter.log(
         'notice',
         `Round ${upcoming.number} is due at ${upcoming.openTime.toISOString()}, after this run's wait ends ` +
-          `(${new Date(deadline).toISOString()}): not waiting for it.`,
+          `(${new Date(deadline).toISOString()}): not waiting for it${late ? `; going on with late round ${late.number}` : ''}.`,
       );
-      return { round: null, waitedMs: elapsed(), upcoming };
+      return { round: fallback(), waitedMs: elapsed(), upcoming };
     }
-    if (now >= deadline) return { round: null, waitedMs: elapsed(), ...(upcoming ? { upcoming } : {}) };
+    if (now >= deadline) {
+      if (late) reporter.log('notice', `No new round opened within ${formatDuration(options.waitMs)}: going on with late round ${late.number}${fallback() ? '' : ' (it has closed since)'}.`);
+      return { round: fallback(), waitedMs: elapsed(), ...(upcoming ? { upcoming } : {}) };
+    }
 
     let sleepMs: number;
     const due = upcoming?.openTime.getTime();
@@ -101,12 +115,17 @@ export async function awaitOpenRound(ports: RoundWaitPorts, options: RoundWaitOp
       if (typeof retryAfterMs === 'number' && retryAfterMs > 0) await clock.sleep(Math.min(retryAfterMs, Math.max(0, deadline - clock.now().getTime())));
       continue;
     }
-    if (round) {
+    if (round && round.number !== late?.number) {
       reporter.log('notice', `Round ${round.number} opened at ${round.openTime.toISOString()}; found after waiting ${formatDuration(elapsed())}.`);
       return { round, waitedMs: elapsed() };
     }
     if (due === undefined || clock.now().getTime() >= due) upcoming = (await upcomingRound(numerai, options.tournament, reporter)) ?? upcoming;
   }
+}
+
+/** Whether the round's on-time deadline (closeStakingTime) has passed. */
+function isPastOnTime(round: Round, now: Date): boolean {
+  return round.closeStakingTime !== null && now.getTime() > round.closeStakingTime.getTime();
 }
 
 /** The upcoming round with a future openTime, or null; a failure here only means polling without a due time. */

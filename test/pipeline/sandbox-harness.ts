@@ -50,6 +50,7 @@ export async function cli(
   command: string,
   extra: string[] = [],
   env: Record<string, string> = {},
+  clock: Clock = instantClock,
 ): Promise<CliRun> {
   let stdout = '';
   let stderr = '';
@@ -67,7 +68,7 @@ export async function cli(
           createNumeraiClient({ ...settings, requestTimeoutMs: 2_000 }, { backoffBaseMs: 1, backoffMaxMs: 5, onRetry: (event) => onRetry(describeRetry(event)) }),
           { errorClassOf },
         ),
-      clock: instantClock,
+      clock,
     },
   );
   const report = JSON.parse(stdout) as RunReport;

@@ -89,3 +89,61 @@ describe('awaitOpenRound', () => {
     await assert.rejects(awaitOpenRound(w2, { tournament: 8, waitMs: 45 * 60_000 }), /session is invalid/);
   });
 });
+
+/** Yesterday's round 1234 is past its on-time deadline but open for late submissions; round 1235 opens at `opensAt`. */
+function lateWorld(opensAt: Date | null, options: { listsUpcoming?: boolean } = {}) {
+  const clock = new FakeClock(new Date('2026-12-01T11:55:00Z'));
+  const reporter = new RecordingReporter();
+  const late: Round = {
+    number: 1234,
+    openTime: new Date('2026-11-30T13:00:00Z'),
+    closeStakingTime: new Date('2026-11-30T14:00:00Z'),
+    closeTime: new Date('2026-12-01T13:30:00Z'),
+  };
+  const numerai = {
+    currentRound: async (): Promise<Round | null> =>
+      opensAt && clock.now() >= opensAt
+        ? { number: 1235, openTime: opensAt, closeStakingTime: new Date(opensAt.getTime() + 3_600_000), closeTime: null }
+        : clock.now() < late.closeTime! ? late : null,
+    ...(options.listsUpcoming
+      ? { upcomingRound: async () => (opensAt && clock.now() < opensAt ? { number: 1235, openTime: opensAt, closeStakingTime: null, closeTime: null } : null) }
+      : {}),
+  };
+  return { clock, reporter, numerai };
+}
+
+describe('awaitOpenRound with a round past its on-time deadline', () => {
+  test('waits for the next round, sleeping until the listed one is due, and returns it', async () => {
+    const w = lateWorld(new Date('2026-12-01T12:00:00Z'), { listsUpcoming: true });
+    const outcome = await awaitOpenRound(w, { tournament: 8, waitMs: 45 * 60_000, random: () => 0 });
+    assert.equal(outcome.round?.number, 1235);
+    assert.equal(w.clock.sleeps[0], 5 * 60_000 - 10_000);
+    assert.ok(w.reporter.at('info').includes('Round 1234 is past its on-time deadline (2026-11-30T14:00:00.000Z); waiting up to 45 min for the next round (wait-for-round).'));
+    assert.match(w.reporter.at('notice').at(-1)!, /^Round 1235 opened at 2026-12-01T12:00:00.000Z/);
+  });
+
+  test('polls when no upcoming round is listed, and goes on with the late round when none opens', async () => {
+    const w = lateWorld(null);
+    const outcome = await awaitOpenRound(w, { tournament: 8, waitMs: 10 * 60_000, random: () => 0.5 });
+    assert.equal(outcome.round?.number, 1234);
+    assert.equal(w.clock.now().getTime() - new Date('2026-12-01T11:55:00Z').getTime(), 10 * 60_000);
+    assert.ok(w.clock.sleeps.length >= 2);
+    assert.equal(w.reporter.at('notice').at(-1), 'No new round opened within 10 min: going on with late round 1234.');
+  });
+
+  test('a next round due after the wait: no wait, the late round at once', async () => {
+    const w = lateWorld(new Date('2026-12-01T13:00:00Z'), { listsUpcoming: true });
+    const outcome = await awaitOpenRound(w, { tournament: 8, waitMs: 45 * 60_000 });
+    assert.equal(outcome.round?.number, 1234);
+    assert.deepEqual(w.clock.sleeps, []);
+    assert.match(w.reporter.at('notice')[0], /not waiting for it; going on with late round 1234\.$/);
+  });
+
+  test('without a wait: the late round at the first look, nothing slept', async () => {
+    const w = lateWorld(new Date('2026-12-01T12:00:00Z'), { listsUpcoming: true });
+    const outcome = await awaitOpenRound(w, { tournament: 8, waitMs: 0 });
+    assert.equal(outcome.round?.number, 1234);
+    assert.deepEqual(w.clock.sleeps, []);
+    assert.deepEqual(w.reporter.at('info'), []);
+  });
+});
