@@ -55,6 +55,16 @@ const MATRICES: { matrix: Matrix; title: string; about: string }[] = [
     title: 'Canary secret',
     about: 'A hostile server echoes the secret key in its error at every step; the key must appear nowhere.',
   },
+  {
+    matrix: 'rounds',
+    title: 'Rounds matrix',
+    about:
+      'The round\'s timing through the real pipeline and client against the sandbox\'s round clock and round history, ' +
+      'on a clock that moves only when the run sleeps (nothing sleeps for real): a round that opens during the wait, ' +
+      'a wait that runs out, a round that changes during the run, and a missed-round issue\'s whole life through ' +
+      'Octokit against the REST emulator. Asserted: what was submitted into which round (counted on the server), ' +
+      'the issue\'s state, and the bound.',
+  },
 ];
 
 const STATUS_TEXT: Record<ScenarioResult['status'], string> = {

@@ -6,7 +6,7 @@
 import { appendFileSync } from 'node:fs';
 import { test } from 'node:test';
 
-export type Matrix = 'numerai-faults' | 'github-faults' | 'bad-input' | 'concurrency' | 'canary' | 'soak';
+export type Matrix = 'numerai-faults' | 'github-faults' | 'bad-input' | 'concurrency' | 'canary' | 'soak' | 'rounds';
 
 export interface ScenarioDef {
   matrix: Matrix;
