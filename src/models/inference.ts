@@ -8,6 +8,7 @@ import { DEFAULT_BATCH_ROWS, columnIndexes, modelBatches, type FeatureTable } fr
 import { ModelError } from './errors.js';
 import type { InferenceSession } from './onnx-session.js';
 import type { MemberPlan } from './signature-check.js';
+import { messageOf } from '../data/errors.js';
 
 export interface RunOptions {
   /** Rows per session.run call (default: defaultBatchRows of the width; a model's fixed batch always wins). */
@@ -63,7 +64,7 @@ export async function runMember(
     try {
       outputs = await session.run({ [plan.inputName]: tensor }, [plan.output.name]);
     } catch (error) {
-      throw new ModelError(context.model, context.file, `onnxruntime failed on rows ${batch.rowStart}–${batch.rowEnd - 1}: ${errorText(error)}`, {
+      throw new ModelError(context.model, context.file, `onnxruntime failed on rows ${batch.rowStart}–${batch.rowEnd - 1}: ${messageOf(error)}`, {
         cause: error,
       });
     }
@@ -203,6 +204,3 @@ function readOutput(
   for (let r = 0; r < rows; r++) result[rowStart + r] = Number(values[r * columns + column]);
 }
 
-function errorText(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}

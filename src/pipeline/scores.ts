@@ -7,6 +7,7 @@
 
 import type { Reporter, RoundScoring, ScoresPort, SubmissionScore } from './ports.js';
 import type { MetricScore, ModelScores, PayoutMetric, RoundScores, ScoreSummary, ScoresReport } from './report.js';
+import { messageOf } from '../data/errors.js';
 
 export interface ScoresRequest {
   tournament: number;
@@ -28,7 +29,7 @@ export async function readScores(port: ScoresPort, request: ScoresRequest, repor
         const resolved = resolvedInWindow ? [] : await port.submissionScores(model.id, request.tournament, { lastNRounds: 1, resolved: true });
         return { model, recent, resolved };
       } catch (error) {
-        const message = errorText(error);
+        const message = messageOf(error);
         problems.push(`${model.name}: ${message}`);
         return { model, recent: [], resolved: [], error: message };
       }
@@ -41,7 +42,7 @@ export async function readScores(port: ScoresPort, request: ScoresRequest, repor
     try {
       scoring = new Map((await port.roundScoring(request.tournament, numbers)).map((r) => [r.number, r]));
     } catch (error) {
-      problems.push(`round score configurations: ${errorText(error)} (raw metrics are shown instead)`);
+      problems.push(`round score configurations: ${messageOf(error)} (raw metrics are shown instead)`);
       scoring = null;
     }
   }
@@ -147,6 +148,3 @@ function roundTo(x: number, digits: number): number {
   return Number(x.toFixed(digits));
 }
 
-function errorText(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}
