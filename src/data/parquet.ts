@@ -11,9 +11,10 @@
  */
 import { closeSync, openSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
-import { asyncBufferFromFile, parquetMetadataAsync, parquetSchema } from 'hyparquet';
+import { asyncBufferFromFile, parquetSchema } from 'hyparquet';
 import type { AsyncBuffer, ColumnMetaData, FileMetaData, SchemaElement, SchemaTree } from 'hyparquet';
 import { compressors } from 'hyparquet-compressors';
+import { parquetFooter } from './parquet-footer.js';
 import { decodeStringChunk, type ChunkColumn } from './parquet-pages.js';
 import { BLOCK_COLUMNS, chunkRange, readRanges, type BlockColumn, type BlockTask, type DecodeFailure } from './parquet-blocks.js';
 import { DecodeWorkerError, decodeBlocks, startDecodeThreads, workersToUse } from './parquet-parallel.js';
@@ -55,7 +56,8 @@ function isString(element: SchemaElement): boolean {
   return !element.num_children && element.repetition_type !== 'REPEATED' && element.type === 'BYTE_ARRAY';
 }
 
-async function openParquet(path: string): Promise<{ file: AsyncBuffer; metadata: FileMetaData }> {
+/** Opens the file and reads its footer, with the column chunks of `wanted` only (see parquet-footer.ts). */
+async function openParquet(path: string, wanted: ReadonlySet<string>): Promise<{ file: AsyncBuffer; metadata: FileMetaData }> {
   let file: AsyncBuffer;
   try {
     file = await asyncBufferFromFile(path);
@@ -66,14 +68,19 @@ async function openParquet(path: string): Promise<{ file: AsyncBuffer; metadata:
   if (file.byteLength < MIN_PARQUET_BYTES) {
     throw new DataError(path, `the file is ${file.byteLength} bytes long, too short to be parquet (truncated download?)`);
   }
-  const [head, tail] = await Promise.all([file.slice(0, 4), file.slice(file.byteLength - 4)]);
+  const [head, tail] = await Promise.all([file.slice(0, 4), file.slice(file.byteLength - 8)]);
   const decoder = new TextDecoder('latin1');
   if (decoder.decode(head) !== MAGIC) throw new DataError(path, 'not a parquet file (it does not start with "PAR1")');
-  if (decoder.decode(tail) !== MAGIC) {
+  if (decoder.decode(tail.slice(4)) !== MAGIC) {
     throw new DataError(path, 'the parquet file is truncated or corrupt (it does not end with "PAR1")');
   }
+  const footerLength = new DataView(tail).getUint32(0, true);
+  if (footerLength > file.byteLength - MIN_PARQUET_BYTES) {
+    throw new DataError(path, `the parquet footer is corrupt: it declares ${footerLength} bytes, but the file holds ${file.byteLength} in all`);
+  }
   try {
-    return { file, metadata: await parquetMetadataAsync(file) };
+    const footer = new Uint8Array(await file.slice(file.byteLength - 8 - footerLength, file.byteLength - 8));
+    return { file, metadata: parquetFooter(footer, wanted) };
   } catch (error) {
     throw new DataError(path, `the parquet footer is corrupt: ${messageOf(error)}`, { cause: error });
   }
@@ -127,7 +134,7 @@ export async function readParquetTable(path: string, columns: readonly string[],
   const workers = await startDecodeThreads(path, size, names.length, options.threads);
   let used = 0;
   try {
-    const { file, metadata } = await openParquet(path);
+    const { file, metadata } = await openParquet(path, new Set([idColumn, ...names]));
     // Built once: hyparquet's getSchemaPath rebuilds the whole tree per call, quadratic on 2,748 columns.
     const tree = parquetSchema(metadata);
     const children = new Map(tree.children.map((child) => [child.element.name, child]));
