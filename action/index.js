@@ -25,7 +25,7 @@ if (unsupported) {
 } else {
   let main;
   try {
-    main = await import("./chunks/main-J3KPYC2X.js");
+    main = await import("./chunks/main-K45U37EM.js");
   } catch (error) {
     setFailed(`The action could not load its code from action/: ${error instanceof Error ? error.message : String(error)}`);
   }

@@ -7,7 +7,7 @@ const __nap_filename = __nap_fileURLToPath(import.meta.url);
 const __nap_dirname_value = __nap_dirname(__nap_filename);
 import {
   drainBlocks
-} from "./chunk-P7SIOGXY.js";
+} from "./chunk-VKQODCIP.js";
 import "./chunk-SNLCBHXV.js";
 import "./chunk-3PI6QYA2.js";
 
