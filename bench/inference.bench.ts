@@ -14,12 +14,20 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Tensor } from 'onnxruntime-node';
-import { readLiveTable } from '../src/data/live-file.js';
-import { columnIndexes, copyRows } from '../src/data/table.js';
-import { loadModels, openModel, resolveFeatures, type LoadedModel } from '../src/models/index.js';
-import { openSession } from '../src/models/onnx-session.js';
+import type * as LiveFile from '../src/data/live-file.js';
+import type * as Table from '../src/data/table.js';
+import type * as Models from '../src/models/index.js';
+import type { LoadedModel } from '../src/models/index.js';
+import type * as OnnxSession from '../src/models/onnx-session.js';
+import { importBuilt } from './lib/built.js';
 import { peakRssBytes } from './lib/peak-rss.js';
 import type { Benchmark, Figure } from './run.js';
+
+// Our code as a runner runs it (see lib/built.ts).
+const { readLiveTable } = await importBuilt<typeof LiveFile>('data/live-file.js');
+const { columnIndexes, copyRows } = await importBuilt<typeof Table>('data/table.js');
+const { loadModels, openModel, predict, resolveFeatures } = await importBuilt<typeof Models>('models/index.js');
+const { openSession } = await importBuilt<typeof OnnxSession>('models/onnx-session.js');
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, '..');
@@ -129,7 +137,6 @@ export async function predictStage(args: StageArgs): Promise<StageResult> {
   const table = await readLiveTable(args.livePath, [...new Set(loaded.flatMap((l) => l.features))]);
   const readMs = performance.now() - start;
   start = performance.now();
-  const { predict } = await import('../src/models/index.js');
   for (const { model, features } of loaded) {
     const predictions = await predict(model, table, features);
     if (predictions.length !== table.rows) throw new Error(`${model.name}: ${predictions.length} predictions for ${table.rows} rows`);

@@ -4,7 +4,11 @@
  * import excluded) and a checksum, so the benchmark can check that both read the same numbers.
  */
 import { DuckDBInstance, type DuckDBVector } from '@duckdb/node-api';
-import { readParquetTable } from '../../src/data/parquet.js';
+import type * as Parquet from '../../src/data/parquet.js';
+import { importBuilt } from './built.js';
+
+// Our reader as a runner runs it (see built.ts).
+const { readParquetTable } = await importBuilt<typeof Parquet>('data/parquet.js');
 
 export interface ReadCaseArgs {
   file: string;
