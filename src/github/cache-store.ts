@@ -17,10 +17,10 @@
  */
 import { rm } from 'node:fs/promises';
 import { isFile } from './files.js';
-import path from 'node:path';
 import * as actionsCache from '@actions/cache';
 import type { DatasetKey, DatasetStore, Reporter } from '../pipeline/ports.js';
 import { messageOf } from '../data/errors.js';
+import { checkDatasetKey, datasetPath } from '../store/layout.js';
 import { withClientOutput, type ClientLine } from './cache-client-output.js';
 
 /** The part of @actions/cache this store uses (the real module by default; injectable for other runtimes). */
@@ -52,27 +52,17 @@ export const DEFAULT_CACHE_KEY_PREFIX = 'numerai-autopilot-';
 export const DEFAULT_RESTORE_DEADLINE_MS = 120_000;
 export const DEFAULT_SAVE_DEADLINE_MS = 120_000;
 
-/** Dataset versions and file names become path segments and cache keys: keep them to a safe alphabet. */
-const SAFE_SEGMENT = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
-
 /**
  * The cache key of one dataset file of one round, e.g. `numerai-autopilot-8-v5.2-1234-live.parquet`.
  * Round is part of the key because live data changes every round; a new round never restores last round's file.
  */
 export function datasetCacheKey(key: DatasetKey, prefix: string = DEFAULT_CACHE_KEY_PREFIX): string {
-  checkKey(key);
+  checkDatasetKey(key);
   return `${prefix}${key.tournament}-${key.version}-${key.round}-${key.file}`;
 }
 
-/**
- * Where a dataset file lives under `dataDir`: `<dataDir>/<tournament>/<version>/<round>/<file>`, absolute.
- * The cache entry's version is derived from this path, so it must be the same string in every run: runners give
- * each repository the same workspace path, and the path is resolved once here.
- */
-export function datasetPath(dataDir: string, key: DatasetKey): string {
-  checkKey(key);
-  return path.resolve(dataDir, String(key.tournament), key.version, String(key.round), ...key.file.split('/'));
-}
+// Re-exported: the path of a file is where its cache entry is restored to (the layout is in src/store/layout.ts).
+export { datasetPath };
 
 export function createActionsCacheStore(options: ActionsCacheStoreOptions): DatasetStore {
   const { dataDir, logger } = options;
@@ -308,17 +298,6 @@ function duration(ms: number): string {
 
 function joined(messages: readonly string[]): string {
   return [...new Set(messages)].join('; ');
-}
-
-function checkKey(key: DatasetKey): void {
-  const problems: string[] = [];
-  if (!Number.isInteger(key.tournament) || key.tournament <= 0) problems.push(`tournament ${key.tournament} is not a positive integer`);
-  if (!Number.isInteger(key.round) || key.round < 0) problems.push(`round ${key.round} is not a non-negative integer`);
-  if (!SAFE_SEGMENT.test(key.version)) problems.push(`version "${key.version}" is not like "v5.2"`);
-  if (!key.file.split('/').every((segment) => SAFE_SEGMENT.test(segment))) {
-    problems.push(`file "${key.file}" is not a relative file name like "live.parquet"`);
-  }
-  if (problems.length > 0) throw new Error(`Invalid dataset key: ${problems.join('; ')}.`);
 }
 
 function safeAvailability(cache: CacheClient): boolean {
