@@ -11,7 +11,7 @@ test('the local store keeps one round per dataset version and treats empty files
   const dir = mkdtempSync(join(tmpdir(), 'store-'));
   const store = new LocalDatasetStore(dir);
   const key = (round: number) => ({ tournament: 8, version: 'v5.2', round, file: 'live.parquet' });
-  assert.equal(store.pathFor(key(10)), join(dir, 'classic', 'v5.2', 'round-10', 'live.parquet'));
+  assert.equal(store.pathFor(key(10)), join(dir, '8', 'v5.2', '10', 'live.parquet'));
   assert.equal(await store.restore(key(10)), false);
   mkdirSync(dirname(store.pathFor(key(10))), { recursive: true });
   writeFileSync(store.pathFor(key(10)), '');
@@ -21,7 +21,7 @@ test('the local store keeps one round per dataset version and treats empty files
   mkdirSync(dirname(store.pathFor(key(11))), { recursive: true });
   writeFileSync(store.pathFor(key(11)), 'PAR1');
   await store.save(key(11));
-  assert.equal(existsSync(join(dir, 'classic', 'v5.2', 'round-10')), false, 'older rounds are pruned');
+  assert.equal(existsSync(join(dir, '8', 'v5.2', '10')), false, 'older rounds are pruned');
   await store.discard(key(11));
   assert.equal(await store.restore(key(11)), false);
 });

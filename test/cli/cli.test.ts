@@ -260,12 +260,12 @@ describe('commands against the sandbox', () => {
     assert.match(invalid.stderr, /features\.json: not a Numerai features\.json: feature_sets\.small lists the same name twice/);
 
     // A stored copy that is there but cannot be read is not passed over as if it were missing.
-    const stored = join(ws.dataDir, 'classic', 'v5.2', 'round-3', 'features.json');
+    const stored = join(ws.dataDir, '8', 'v5.2', '3', 'features.json');
     mkdirSync(dirname(stored), { recursive: true });
     writeFileSync(stored, '{"feature_sets": {');
     const corrupt = await capture(['check', '--models-dir', ws.modelsDir, '--data-dir', ws.dataDir]);
     assert.equal(corrupt.code, 1);
-    assert.match(corrupt.stderr, /round-3\/features\.json: not valid JSON/);
+    assert.match(corrupt.stderr, /v5\.2\/3\/features\.json: not valid JSON/);
   });
 
   test('predict --offline --live --features-json: no keys, no account, no API; the files are left as they were', async () => {

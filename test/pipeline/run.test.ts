@@ -77,7 +77,7 @@ describe('runPipeline', () => {
     const report = await run();
     assert.equal(report.totals.submitted, 3);
     assert.equal(numerai.count('download'), 4);
-    await assert.rejects(stat(`${dirs.dataDir}/classic/v5.2/round-500`));
+    await assert.rejects(stat(`${dirs.dataDir}/8/v5.2/500`));
   });
 
   test('force resubmits models that already have a submission', async () => {

@@ -62,7 +62,7 @@ interface Case {
 
 const manifest = (ws: Workspace, text: string, model = BAD) => writeFileSync(join(ws.modelsDir, model, 'model.yml'), text);
 const onnx = (ws: Workspace, bytes: Uint8Array, model = BAD) => writeFileSync(join(ws.modelsDir, model, 'model.onnx'), bytes);
-const livePath = (ws: Workspace) => join(ws.dataDir, 'classic', 'v5.2', `round-${ROUND}`, 'live.parquet');
+const livePath = (ws: Workspace) => join(ws.dataDir, '8', 'v5.2', `${ROUND}`, 'live.parquet');
 
 const CASES: Case[] = [
   {
@@ -260,7 +260,7 @@ let REFERENCE = new Map<string, Buffer>();
 
 function storeLive(ws: Workspace, bytes: Uint8Array): void {
   // The stored copy of an earlier run: features.json is fine, live.parquet is broken.
-  const dir = join(ws.dataDir, 'classic', 'v5.2', `round-${ROUND}`);
+  const dir = join(ws.dataDir, '8', 'v5.2', `${ROUND}`);
   mkdirSync(dir, { recursive: true });
   writeFileSync(join(dir, 'features.json'), REFERENCE.get('features.json')!);
   writeFileSync(livePath(ws), bytes);
