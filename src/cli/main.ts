@@ -1,7 +1,7 @@
 import type { FeatureSetsDocument } from '../models/features.js';
 import { FEATURES_FILE } from '../pipeline/data.js';
 import { makeRedactor } from '../pipeline/errors.js';
-import { systemClock, TOURNAMENTS, type Clock, type NumeraiPort, type ScoresPort } from '../pipeline/ports.js';
+import { systemClock, TOURNAMENTS, type Clock, type NumeraiPort, type Reporter, type ScoresPort } from '../pipeline/ports.js';
 import { exitCodeFor } from '../pipeline/report.js';
 import { planCurrentRound, reportPath, runPipeline } from '../pipeline/run.js';
 import { DEFAULT_SETTINGS, type PipelineSettings } from '../pipeline/settings.js';
@@ -89,7 +89,7 @@ async function runCommand(command: CommandName, settings: PipelineSettings, flag
     return scoresCommand(settings, json, { numerai: scores, reporter, stdout: io.stdout });
   }
 
-  const store = new LocalDatasetStore(settings.dataDir);
+  const store = new LocalDatasetStore(settings.dataDir, { logger: reporter });
   const report = await runPipeline(settings, { numerai, store, clock, reporter, scores });
   return printRun(report, settings, json, io);
 }
@@ -142,7 +142,7 @@ async function check(settings: PipelineSettings, flags: { json: boolean; feature
   const { json } = flags;
   let report;
   try {
-    const features = flags.featuresJson ? await givenFeatures(flags.featuresJson) : await storedFeatures(settings.dataDir);
+    const features = flags.featuresJson ? await givenFeatures(flags.featuresJson) : await storedFeatures(settings.dataDir, new TerminalReporter(io.stderr));
     report = await checkModelsFolder(settings.modelsDir, features, { only: settings.models });
   } catch (error) {
     io.stderr.write(`${PROGRAM}: ${error instanceof Error ? error.message : String(error)}\n`);
@@ -163,10 +163,10 @@ async function givenFeatures(path: string): Promise<Pick<Map<string, FeatureSets
  * The newest stored features.json of each classic dataset version in the data folder. A round without the file is
  * passed over; a file that is there but unreadable is an error (delete it; the next predict downloads it again).
  */
-async function storedFeatures(dataDir: string): Promise<Map<string, FeatureSetsDocument>> {
+async function storedFeatures(dataDir: string, logger: Pick<Reporter, 'log'>): Promise<Map<string, FeatureSetsDocument>> {
   const { readFeaturesJson } = await import('../data/features-json.js');
   const { existsSync } = await import('node:fs');
-  const store = new LocalDatasetStore(dataDir);
+  const store = new LocalDatasetStore(dataDir, { logger });
   const found = new Map<string, FeatureSetsDocument>();
   for (const version of await store.versions(TOURNAMENTS.classic)) {
     const path = (await store.roundPaths(TOURNAMENTS.classic, version, FEATURES_FILE)).find((candidate) => existsSync(candidate));

@@ -33,7 +33,7 @@ export async function run(): Promise<void> {
     const numerai = createNumeraiClient(settings.pipeline, { onRetry: (event) => reporter.log('info', describeRetry(event)) });
     const store = settings.cache
       ? createActionsCacheStore({ dataDir: settings.pipeline.dataDir, logger: reporter })
-      : new LocalDatasetStore(settings.pipeline.dataDir);
+      : new LocalDatasetStore(settings.pipeline.dataDir, { logger: reporter });
 
     const report = await runPipeline(settings.pipeline, { numerai, store, clock: systemClock, reporter, scores: numerai });
 
