@@ -8,7 +8,9 @@ const __nap_dirname_value = __nap_dirname(__nap_filename);
 import {
   drainBlocks
 } from "./chunk-VKQODCIP.js";
-import "./chunk-SNLCBHXV.js";
+import {
+  messageOf
+} from "./chunk-SNLCBHXV.js";
 import "./chunk-3PI6QYA2.js";
 
 // src/data/parquet-worker.ts
@@ -25,7 +27,7 @@ if (port) {
       const failure = drainBlocks(input.path, input.fileSize, input.tasks, input.values, input.width, input.control);
       answer = failure ? { failure: { order: failure.order, problem: failure.problem, columns: failure.columns, cause: failure.cause } } : {};
     } catch (error) {
-      answer = { crash: error instanceof Error ? error.message : String(error) };
+      answer = { crash: messageOf(error) };
     }
     port.postMessage(answer);
     port.close();

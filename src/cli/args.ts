@@ -1,6 +1,7 @@
 import { readFileSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseArgs, parseEnv } from 'node:util';
+import { messageOf } from '../data/errors.js';
 import { parseDuration } from '../pipeline/duration.js';
 import { EXPECT_ROUNDS, type ExpectRounds } from '../pipeline/missed-rounds.js';
 import { DEFAULT_SETTINGS, MAX_SCORE_ROUNDS, MAX_THREADS, isSafeApiUrl, parseThreads, type PipelineSettings } from '../pipeline/settings.js';
@@ -298,7 +299,7 @@ function isCommand(value: string): value is CommandName {
 }
 
 function describeParseError(error: unknown, command: CommandName): string {
-  const message = error instanceof Error ? error.message : String(error);
+  const message = messageOf(error);
   const unknown = /Unknown option '([^']+)'/.exec(message);
   if (unknown) return `unknown option ${unknown[1]} (see ${PROGRAM} ${command} --help)`;
   const positional = /Unexpected argument '([^']+)'/.exec(message);

@@ -1,3 +1,4 @@
+import { messageOf } from '../data/errors.js';
 import type { FeatureSetsDocument } from '../models/features.js';
 import { FEATURES_FILE } from '../pipeline/data.js';
 import { makeRedactor } from '../pipeline/errors.js';
@@ -61,7 +62,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     return await runCommand(command, settings, { json, files }, io);
   } catch (error) {
     // Only a bug gets here: the pipeline reports its failures in the report.
-    io.stderr.write(`${PROGRAM}: internal error: ${redact(error instanceof Error ? error.message : String(error))}\n`);
+    io.stderr.write(`${PROGRAM}: internal error: ${redact(messageOf(error))}\n`);
     return EXIT.failed;
   }
 }
@@ -145,7 +146,7 @@ async function check(settings: PipelineSettings, flags: { json: boolean; feature
     const features = flags.featuresJson ? await givenFeatures(flags.featuresJson) : await storedFeatures(settings.dataDir, new TerminalReporter(io.stderr));
     report = await checkModelsFolder(settings.modelsDir, features, { only: settings.models });
   } catch (error) {
-    io.stderr.write(`${PROGRAM}: ${error instanceof Error ? error.message : String(error)}\n`);
+    io.stderr.write(`${PROGRAM}: ${messageOf(error)}\n`);
     return EXIT.failed;
   }
   io.stdout.write(json ? `${JSON.stringify(report, null, 2)}\n` : `${formatCheckReport(report)}\n`);
@@ -212,7 +213,7 @@ async function init(options: InitOptions, io: CliIo): Promise<number> {
   try {
     result = await initRepository(options);
   } catch (error) {
-    io.stderr.write(`${PROGRAM}: init: ${error instanceof Error ? error.message : String(error)}\n`);
+    io.stderr.write(`${PROGRAM}: init: ${messageOf(error)}\n`);
     return EXIT.failed;
   }
   const width = Math.max(...result.files.map((file) => file.outcome.length));

@@ -1,4 +1,5 @@
 /** `numerai-autopilot scores`: the account's models' recent round scores, as tables or JSON. */
+import { messageOf } from '../data/errors.js';
 import { TOURNAMENTS, type NumeraiPort, type Reporter, type ScoresPort } from '../pipeline/ports.js';
 import { readScores } from '../pipeline/scores.js';
 import type { PipelineSettings } from '../pipeline/settings.js';
@@ -18,7 +19,7 @@ export async function scoresCommand(settings: PipelineSettings, json: boolean, p
   try {
     account = await ports.numerai.accountModels(tournament);
   } catch (error) {
-    ports.reporter.log('error', `Could not list the account's models: ${error instanceof Error ? error.message : String(error)}`);
+    ports.reporter.log('error', `Could not list the account's models: ${messageOf(error)}`);
     return 1;
   }
   const unknown = settings.models.filter((name) => !account.some((m) => m.name === name));

@@ -7,6 +7,7 @@
  * (upload_submission; numerai-cli asks for every scope, Numerai does not document which one these mutations check).
  */
 import { parseArgs } from 'node:util';
+import { messageOf } from '../data/errors.js';
 import { DEFAULT_SETTINGS } from '../pipeline/settings.js';
 import { PROGRAM, readEnvFile, UsageError } from './args.js';
 import type { OutputStream } from './terminal-reporter.js';
@@ -113,7 +114,7 @@ export async function runWebhookCommand(command: WebhookCommand, api: WebhookApi
   try {
     models = await api.modelWebhooks();
   } catch (error) {
-    problem(`webhook ${command.action}: could not read the account's models: ${message(error)}`);
+    problem(`webhook ${command.action}: could not read the account's models: ${messageOf(error)}`);
     return 1;
   }
   const unknown = command.models.filter((name) => !models.some((m) => m.name === name));
@@ -153,15 +154,11 @@ export async function runWebhookCommand(command: WebhookCommand, api: WebhookApi
       }
     } catch (error) {
       failed += 1;
-      problem(`webhook ${command.action}: ${model.name}: ${message(error)}`);
+      problem(`webhook ${command.action}: ${model.name}: ${messageOf(error)}`);
     }
   }
   if (command.action === 'test' && failed === 0) {
     say('Each call above started a run of the workflow the relay points at (one run submits every model; the others find nothing left to do).');
   }
   return failed > 0 ? 1 : 0;
-}
-
-function message(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }

@@ -5,6 +5,7 @@
  * needed no help, or failed first) ends it.
  */
 import { parentPort } from 'node:worker_threads';
+import { messageOf } from './errors.js';
 import { drainBlocks, type BlockTask, type DecodeFailure } from './parquet-blocks.js';
 
 export interface WorkerInput {
@@ -36,7 +37,7 @@ if (port) {
       const failure = drainBlocks(input.path, input.fileSize, input.tasks, input.values, input.width, input.control);
       answer = failure ? { failure: { order: failure.order, problem: failure.problem, columns: failure.columns, cause: failure.cause } } : {};
     } catch (error) {
-      answer = { crash: error instanceof Error ? error.message : String(error) };
+      answer = { crash: messageOf(error) };
     }
     port.postMessage(answer);
     port.close();

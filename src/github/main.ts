@@ -3,6 +3,7 @@
  * to one concern lives in its own module; this file only wires them (like actions/checkout's main.ts).
  */
 import * as core from '@actions/core';
+import { messageOf } from '../data/errors.js';
 import { LocalDatasetStore } from '../store/local.js';
 import { createNumeraiClient, describeRetry } from '../numerai/index.js';
 import { systemClock, type Reporter } from '../pipeline/ports.js';
@@ -64,7 +65,7 @@ export async function run(): Promise<void> {
     });
     finish(report, settings, sanitize);
   } catch (error) {
-    core.setFailed(sanitize(error instanceof Error ? error.message : String(error)));
+    core.setFailed(sanitize(messageOf(error)));
   }
 }
 
