@@ -7,10 +7,10 @@ const __nap_filename = __nap_fileURLToPath(import.meta.url);
 const __nap_dirname_value = __nap_dirname(__nap_filename);
 import {
   drainBlocks
-} from "./chunk-VKQODCIP.js";
+} from "./chunk-TBP226ZJ.js";
 import {
   messageOf
-} from "./chunk-SNLCBHXV.js";
+} from "./chunk-JOF6W7PE.js";
 import "./chunk-3PI6QYA2.js";
 
 // src/data/parquet-worker.ts

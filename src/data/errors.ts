@@ -31,5 +31,6 @@ export function listNames(names: readonly string[], limit = 10): string {
 
 /** The message of anything thrown, for wrapping library errors. */
 export function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
+  if (error instanceof Error) return error.message || error.name;
+  return String(error);
 }

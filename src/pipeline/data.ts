@@ -1,6 +1,7 @@
 import { mkdir, stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { PipelineError, classifyError, errorMessage, numeraiErrorKind } from './errors.js';
+import { messageOf } from '../data/errors.js';
+import { PipelineError, classifyError, numeraiErrorKind } from './errors.js';
 import { LockTimeoutError, describeHolder, lockName, type Locks } from './locks.js';
 import type { DatasetKey, DatasetStore, NumeraiPort, Reporter, StoreFailure } from './ports.js';
 import type { DatasetUse } from './report.js';
@@ -41,7 +42,7 @@ export async function obtainDataset<T>(run: DataContext, key: DatasetKey, read: 
     });
   } catch (error) {
     if (error instanceof LockTimeoutError) {
-      throw new PipelineError('DataError', `another run on this machine kept ${name} locked too long: ${errorMessage(error)}`);
+      throw new PipelineError('DataError', `another run on this machine kept ${name} locked too long: ${messageOf(error)}`);
     }
     throw error;
   }
@@ -72,10 +73,10 @@ async function obtainUnlocked<T>(run: DataContext, key: DatasetKey, read: (path:
       if (classifyError(error, 'InternalError', ports.numerai) !== 'DataError') throw error;
       // An unreadable file is never kept, the second time either: a later run would trust it.
       await store.discard(key).catch((discardError: unknown) => {
-        reporter.log('warning', `could not discard the stored ${name}: ${errorMessage(discardError)}`);
+        reporter.log('warning', `could not discard the stored ${name}: ${messageOf(discardError)}`);
       });
       if (attempt > 1) throw error;
-      reporter.log('warning', `${name} (${source === 'store' ? 'stored copy' : 'download'}) is unreadable: ${errorMessage(error)}. Fetching it again.`);
+      reporter.log('warning', `${name} (${source === 'store' ? 'stored copy' : 'download'}) is unreadable: ${messageOf(error)}. Fetching it again.`);
       await download(ports, key, path);
       source = 'download';
     }
@@ -91,7 +92,7 @@ async function download(ports: DataPorts, key: DatasetKey, path: string): Promis
     url = await numerai.datasetUrl(name, key.round, key.tournament);
   } catch (error) {
     if (numeraiErrorKind(error) !== 'not-found') throw error;
-    throw new PipelineError('DataError', `${errorMessage(error)}. ${await servedVersions(key, numerai)}`, { cause: error });
+    throw new PipelineError('DataError', `${messageOf(error)}. ${await servedVersions(key, numerai)}`, { cause: error });
   }
   reporter.log('info', `Downloading ${name} for round ${key.round}.`);
   const progress = reporter.downloadProgress?.bind(reporter);
@@ -110,7 +111,7 @@ async function servedVersions(key: DatasetKey, numerai: NumeraiPort): Promise<st
     if (versions.includes(key.version)) return `Numerai lists ${key.version}/${key.file} for round ${key.round}, yet did not serve it`;
     return `Numerai serves ${key.file} for round ${key.round} in ${versions.join(', ') || 'no version'}: ${advice}`;
   } catch (error) {
-    return `${advice} (the list of versions could not be read: ${errorMessage(error)})`;
+    return `${advice} (the list of versions could not be read: ${messageOf(error)})`;
   }
 }
 
@@ -119,8 +120,8 @@ async function restoreQuietly(ports: DataPorts, key: DatasetKey): Promise<boolea
   try {
     return await ports.store.restore(key);
   } catch (error) {
-    ports.reporter.log('warning', `dataset store: could not restore ${key.version}/${key.file}: ${errorMessage(error)}`);
-    return { failure: errorMessage(error) };
+    ports.reporter.log('warning', `dataset store: could not restore ${key.version}/${key.file}: ${messageOf(error)}`);
+    return { failure: messageOf(error) };
   }
 }
 
@@ -128,7 +129,7 @@ async function saveQuietly(ports: DataPorts, key: DatasetKey): Promise<void> {
   try {
     await ports.store.save(key);
   } catch (error) {
-    ports.reporter.log('warning', `dataset store: could not save ${key.version}/${key.file}: ${errorMessage(error)}`);
+    ports.reporter.log('warning', `dataset store: could not save ${key.version}/${key.file}: ${messageOf(error)}`);
   }
 }
 

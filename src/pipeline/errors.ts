@@ -80,11 +80,6 @@ const NUMERAI_KIND_CLASSES: Record<string, ErrorClass | undefined> = {
   // 'not-open' on rounds has no class: the pipeline turns it into "no open round" before it can become a failure.
 };
 
-export function errorMessage(error: unknown): string {
-  if (error instanceof Error) return error.message || error.name;
-  return String(error);
-}
-
 /**
  * Removes a secret from text that is about to leave the process (log line, report, error). The Numerai client never
  * puts the key in its errors; this is the second line of defence, applied to everything the pipeline emits.

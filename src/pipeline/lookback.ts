@@ -4,7 +4,7 @@
  * which). It runs after the uploads, so this run's own submissions count. It never fails the run: when Numerai
  * cannot be asked, the report says so and the run's result stays what it was.
  */
-import { errorMessage } from './errors.js';
+import { messageOf } from '../data/errors.js';
 import { closedExpectedRounds, modelPunctuality, roundsToFetch } from './missed-rounds.js';
 import { modelFolderNames } from '../models/folders.js';
 import type { RoundPlan } from './plan.js';
@@ -53,7 +53,7 @@ export async function lookBack(settings: LookbackSettings, ports: LookbackPorts,
       }
     }
   } catch (error) {
-    result.error = `could not read the earlier rounds and submissions: ${errorMessage(error)}`;
+    result.error = `could not read the earlier rounds and submissions: ${messageOf(error)}`;
     reporter.log('warning', `Missed rounds are unknown for this run: ${result.error}.`);
   }
   return result;

@@ -1,6 +1,7 @@
+import { messageOf } from '../data/errors.js';
 import { modelFolderNames } from '../models/folders.js';
 import type { EngineModel, PredictionEngine } from './engine.js';
-import { PipelineError, classifyError, errorMessage, numeraiErrorKind } from './errors.js';
+import { PipelineError, classifyError, numeraiErrorKind } from './errors.js';
 import type { Clock, NumeraiPort, Reporter, Round } from './ports.js';
 import { TOURNAMENTS, type TournamentName } from './ports.js';
 import type { ErrorClass, RunReport, Stage } from './report.js';
@@ -81,7 +82,7 @@ async function readRound(run: PlanContext, plan: RoundPlan): Promise<'next' | 's
     plan.waitedMs = found.waitedMs;
   } catch (error) {
     if (numeraiErrorKind(error) !== 'not-open') {
-      plan.error = { errorClass: classifyError(error, 'NetworkError', numerai), stage: 'round', message: `could not read the current round: ${errorMessage(error)}` };
+      plan.error = { errorClass: classifyError(error, 'NetworkError', numerai), stage: 'round', message: `could not read the current round: ${messageOf(error)}` };
       return 'stop';
     }
     plan.round = null;
@@ -115,7 +116,7 @@ async function readModelsFolder(run: PlanContext, plan: RoundPlan): Promise<'nex
   try {
     loaded = await loadSelectedModels(settings, engine);
   } catch (error) {
-    plan.error = { errorClass: classifyError(error, 'ConfigError', numerai), stage: 'config', message: errorMessage(error) };
+    plan.error = { errorClass: classifyError(error, 'ConfigError', numerai), stage: 'config', message: messageOf(error) };
     return 'stop';
   }
   const configMs = clock.now().getTime() - configStarted;
@@ -171,7 +172,7 @@ async function checkAccount(run: PlanContext, plan: RoundPlan): Promise<'next' |
     return stopPlan(plan, {
       errorClass: classifyError(error, 'AccountError', numerai),
       stage: 'plan',
-      message: `could not list the account's models: ${errorMessage(error)}`,
+      message: `could not list the account's models: ${messageOf(error)}`,
     });
   }
   const idsByName = new Map(accountModels.map((model) => [model.name, model.id]));
@@ -202,7 +203,7 @@ async function checkAccount(run: PlanContext, plan: RoundPlan): Promise<'next' |
           entry.reason = `already submitted for round ${round.number}`;
         }
       } catch (error) {
-        fail(entry, classifyError(error, 'NetworkError', numerai), `could not check earlier submissions: ${errorMessage(error)}`);
+        fail(entry, classifyError(error, 'NetworkError', numerai), `could not check earlier submissions: ${messageOf(error)}`);
       }
     }
     entry.durations.plan = clock.now().getTime() - started;
@@ -257,7 +258,7 @@ async function loadSelectedModels(settings: PipelineSettings, engine: Prediction
       'ConfigError',
       code === 'ENOENT'
         ? `models folder ${settings.modelsDir} does not exist: create it with one sub-folder per model (model.yml + ONNX files)`
-        : `cannot read models folder ${settings.modelsDir}: ${errorMessage(error)}`,
+        : `cannot read models folder ${settings.modelsDir}: ${messageOf(error)}`,
     );
   }
   const wanted = [...new Set(settings.models)];

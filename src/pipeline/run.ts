@@ -1,8 +1,9 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
+import { messageOf } from '../data/errors.js';
 import { FEATURES_FILE, LIVE_FILE, obtainDataset, unionColumns } from './data.js';
 import type { EngineModel, LiveTable, PredictionEngine } from './engine.js';
-import { PipelineError, classifyError, errorMessage, makeRedactor } from './errors.js';
+import { PipelineError, classifyError, makeRedactor } from './errors.js';
 import type { ModelRun, RunContext, StageOutcome } from './context.js';
 import { describeHolder, fileLocks, lockFolder, lockName, type Locks } from './locks.js';
 import { planRound, type PlannedModel, type RoundPlan } from './plan.js';
@@ -118,7 +119,7 @@ export async function runPipeline(settings: PipelineSettings, ports: PipelinePor
     for (const stage of RUN_STAGES) if ((await stage(run)) === 'stop') break;
   } catch (error) {
     // A bug, not a model's failure: keep what is known and say so.
-    (run ?? context).error = { errorClass: 'InternalError', stage: 'plan', message: errorMessage(error) };
+    (run ?? context).error = { errorClass: 'InternalError', stage: 'plan', message: messageOf(error) };
   } finally {
     if (!engine) await activeEngine?.dispose?.().catch(() => undefined);
   }
@@ -233,7 +234,7 @@ async function prepareVersion(
   const key = (file: string) => ({ tournament: plan.tournament, version, round, file });
   const failGroup = (entries: PlannedModel[], error: unknown, what: string) => {
     for (const entry of entries) {
-      markFailed(run.reports.get(entry.name)!, 'data', { errorClass: classifyError(error, 'DataError', ports.numerai), message: `${what}: ${errorMessage(error)}` }, ports.reporter);
+      markFailed(run.reports.get(entry.name)!, 'data', { errorClass: classifyError(error, 'DataError', ports.numerai), message: `${what}: ${messageOf(error)}` }, ports.reporter);
     }
   };
 
@@ -250,7 +251,7 @@ async function prepareVersion(
     try {
       models.push({ entry, features: engine.resolveFeatures(entry.model as EngineModel, featuresJson) });
     } catch (error) {
-      markFailed(run.reports.get(entry.name)!, 'data', { errorClass: classifyError(error, 'ConfigError', ports.numerai), message: errorMessage(error) }, ports.reporter);
+      markFailed(run.reports.get(entry.name)!, 'data', { errorClass: classifyError(error, 'ConfigError', ports.numerai), message: messageOf(error) }, ports.reporter);
     }
   }
   if (models.length === 0) return undefined;
@@ -312,7 +313,7 @@ async function runModel(run: RunContext, model: ModelRun): Promise<void> {
     }
   } catch (error) {
     const { stage } = report;
-    markFailed(report, stage, { errorClass: classifyError(error, STAGE_FALLBACK[stage], numerai), message: errorMessage(error) }, reporter);
+    markFailed(report, stage, { errorClass: classifyError(error, STAGE_FALLBACK[stage], numerai), message: messageOf(error) }, reporter);
   } finally {
     await model.lock?.release();
   }
@@ -368,7 +369,7 @@ async function lockModel(run: RunContext, model: ModelRun): Promise<'next' | 'do
   try {
     attempt = await ports.locks.tryAcquire(lockName(plan.tournament, round, entry.name));
   } catch (error) {
-    throw new PipelineError('InternalError', `could not take the lock for ${entry.name} in the data folder: ${errorMessage(error)}`);
+    throw new PipelineError('InternalError', `could not take the lock for ${entry.name} in the data folder: ${messageOf(error)}`);
   }
   if (!attempt.acquired) {
     skip(report, `another run on this machine (${describeHolder(attempt.holder)}) is submitting ${entry.name} for round ${round}`, ports.reporter);
@@ -478,6 +479,6 @@ async function writeReport(report: RunReport, path: string, reporter: Reporter):
     await mkdir(dirname(path), { recursive: true });
     await writeFile(path, `${JSON.stringify(report, null, 2)}\n`);
   } catch (error) {
-    reporter.log('warning', `could not write the report to ${path}: ${errorMessage(error)}`);
+    reporter.log('warning', `could not write the report to ${path}: ${messageOf(error)}`);
   }
 }

@@ -1,4 +1,5 @@
-import { PipelineError, classifyError, errorMessage, isAmbiguousUploadFailure } from './errors.js';
+import { messageOf } from '../data/errors.js';
+import { PipelineError, classifyError, isAmbiguousUploadFailure } from './errors.js';
 import type { Clock, NumeraiPort, Reporter } from './ports.js';
 import type { PipelineSettings } from './settings.js';
 
@@ -54,15 +55,15 @@ export async function uploadOnce(run: UploadContext, request: UploadRequest): Pr
       return { submissionId, attempts: attempt, recovered: false };
     } catch (error) {
       if (!isAmbiguousUploadFailure(error)) throw error;
-      reporter.log('warning', `${request.model}: ${errorMessage(error)}; asking Numerai whether the submission landed.`, { model: request.model });
+      reporter.log('warning', `${request.model}: ${messageOf(error)}; asking Numerai whether the submission landed.`, { model: request.model });
       let landed: string | null;
       try {
         landed = await numerai.submissionForRound(request.modelId, request.round, request.tournament);
       } catch (checkError) {
         throw new PipelineError(
           classifyError(checkError, 'NetworkError', numerai),
-          `the upload may or may not have been applied (${errorMessage(error)}), and asking Numerai failed too ` +
-            `(${errorMessage(checkError)}); a rerun checks again before uploading`,
+          `the upload may or may not have been applied (${messageOf(error)}), and asking Numerai failed too ` +
+            `(${messageOf(checkError)}); a rerun checks again before uploading`,
         );
       }
       if (landed && landed !== request.existingSubmissionId) {
@@ -70,7 +71,7 @@ export async function uploadOnce(run: UploadContext, request: UploadRequest): Pr
         return { submissionId: landed, attempts: attempt, recovered: true };
       }
       if (attempt > retries) {
-        throw new PipelineError('NetworkError', `upload failed ${attempt} times without landing; last failure: ${errorMessage(error)}`);
+        throw new PipelineError('NetworkError', `upload failed ${attempt} times without landing; last failure: ${messageOf(error)}`);
       }
       reporter.log('info', `${request.model}: the submission did not land; uploading again (attempt ${attempt + 1}).`, { model: request.model });
       await clock.sleep(reuploadDelayMs(attempt));

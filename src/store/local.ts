@@ -1,6 +1,6 @@
 import { readdir, rm, stat } from 'node:fs/promises';
+import { messageOf } from '../data/errors.js';
 import type { DatasetKey, DatasetStore, Reporter } from '../pipeline/ports.js';
-import { errorMessage } from '../pipeline/errors.js';
 import { datasetPath, isVersionName, roundFolder, roundOfFolder, tournamentFolder, versionFolder } from './layout.js';
 import { describeMigration, migrateOldLayout } from './migrate.js';
 
@@ -84,7 +84,7 @@ export class LocalDatasetStore implements DatasetStore {
         for (const { level, message } of describeMigration(this.dataDir, result)) this.options.logger?.log(level, message);
       })
       // The move only tidies the folder: a store that could not finish it still works, over the new layout.
-      .catch((error: unknown) => this.options.logger?.log('warning', `Could not move ${this.dataDir} to the new layout: ${errorMessage(error)}.`));
+      .catch((error: unknown) => this.options.logger?.log('warning', `Could not move ${this.dataDir} to the new layout: ${messageOf(error)}.`));
     return this.migration;
   }
 }

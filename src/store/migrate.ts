@@ -15,7 +15,7 @@
 import type { Dirent } from 'node:fs';
 import { lstat, mkdir, readdir, rename, rmdir } from 'node:fs/promises';
 import { dirname, join, relative } from 'node:path';
-import { errorMessage } from '../pipeline/errors.js';
+import { messageOf } from '../data/errors.js';
 import { TOURNAMENTS, type Level } from '../pipeline/ports.js';
 import { isVersionName, roundFolder } from './layout.js';
 
@@ -109,7 +109,7 @@ async function moveEntry(from: string, to: string, result: MigrationResult): Pro
     target = await lstat(to);
   } catch (error) {
     if (codeOf(error) !== 'ENOENT') {
-      result.failed.push({ path: from, reason: errorMessage(error) });
+      result.failed.push({ path: from, reason: messageOf(error) });
       return;
     }
   }
@@ -120,7 +120,7 @@ async function moveEntry(from: string, to: string, result: MigrationResult): Pro
       result.moved.push({ from, to });
     } catch (error) {
       // Gone meanwhile: another run sharing the folder moved it first.
-      if (await exists(from)) result.failed.push({ path: from, reason: errorMessage(error) });
+      if (await exists(from)) result.failed.push({ path: from, reason: messageOf(error) });
     }
     return;
   }
@@ -135,7 +135,7 @@ async function moveEntry(from: string, to: string, result: MigrationResult): Pro
     try {
       names = (await readdir(from)).sort();
     } catch (error) {
-      result.failed.push({ path: from, reason: errorMessage(error) });
+      result.failed.push({ path: from, reason: messageOf(error) });
       return;
     }
     for (const name of names) await moveEntry(join(from, name), join(to, name), result);
@@ -151,7 +151,7 @@ async function folders(dir: string, result: MigrationResult): Promise<Dirent[]> 
     const entries = await readdir(dir, { withFileTypes: true });
     return entries.filter((entry) => entry.isDirectory()).sort((a, b) => a.name.localeCompare(b.name, 'en', { numeric: true }));
   } catch (error) {
-    if (codeOf(error) !== 'ENOENT' && codeOf(error) !== 'ENOTDIR') result.failed.push({ path: dir, reason: errorMessage(error) });
+    if (codeOf(error) !== 'ENOENT' && codeOf(error) !== 'ENOTDIR') result.failed.push({ path: dir, reason: messageOf(error) });
     return [];
   }
 }
