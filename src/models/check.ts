@@ -47,7 +47,8 @@ export async function checkModelsFolder(
   featuresByDataset: Pick<ReadonlyMap<string, FeatureSetsDocument>, 'get'> = new Map(),
   options: LoadOptions = {},
 ): Promise<CheckReport> {
-  const results = await loadModels(modelsDir, options);
+  // onnxruntime opens every file: a check is where a model it cannot run should show, before any run.
+  const results = await loadModels(modelsDir, { openSessions: true, ...options });
   const models: ModelCheck[] = results.map((result) => {
     if (!result.ok) {
       return {

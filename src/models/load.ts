@@ -6,11 +6,13 @@
  */
 import { readdir, readFile, realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
+import { messageOf } from '../data/errors.js';
 import { modelFolderNames as listModelFolders } from './folders.js';
 import { ModelConfigError, type ModelConfigIssue } from './errors.js';
 import { parseManifest, type FeatureSpec, type ManifestMember, type ModelManifest, type OutputSelector } from './manifest.js';
 import type { PostprocessMethod, SupportedTournament } from './manifest-schema.js';
-import { openSession, readSignature } from './onnx-session.js';
+import { openSession } from './onnx-session.js';
+import { readOnnxSignature } from './onnx-signature.js';
 import { planMember, type MemberPlan } from './signature-check.js';
 
 export const MANIFEST_FILES = ['model.yml', 'model.yaml'] as const;
@@ -63,6 +65,13 @@ export class ModelsFolderError extends Error {
 export interface LoadOptions {
   /** Only these model names (sharding, reruns). A name with no folder gives a failed result naming it. */
   only?: readonly string[];
+  /**
+   * Also open every ONNX file with onnxruntime (and release it), so that a file it cannot run is reported now: what
+   * `check` does. Without it, the signature is read from the file alone (onnx-signature.ts) and a model onnxruntime
+   * cannot load fails when its session is opened to predict: a run then builds each session once, and none for a
+   * model that has nothing to submit.
+   */
+  openSessions?: boolean;
 }
 
 export async function loadModels(modelsDir: string, options: LoadOptions = {}): Promise<ModelLoadResult[]> {
@@ -89,8 +98,8 @@ export async function loadModels(modelsDir: string, options: LoadOptions = {}): 
       });
       continue;
     }
-    // Sequential on purpose: onnxruntime creates sessions synchronously, so there is nothing to overlap.
-    results.push(await loadModel(modelsDir, name));
+    // Sequential on purpose: the work is synchronous (parsing; onnxruntime creating sessions), nothing to overlap.
+    results.push(await loadModel(modelsDir, name, options.openSessions ?? false));
   }
   return results;
 }
@@ -118,7 +127,7 @@ export async function modelFolderNames(modelsDir: string): Promise<string[]> {
   }
 }
 
-async function loadModel(modelsDir: string, name: string): Promise<ModelLoadResult> {
+async function loadModel(modelsDir: string, name: string, openSessions = false): Promise<ModelLoadResult> {
   const dir = path.join(modelsDir, name);
   const issues: ModelConfigIssue[] = [];
   const issue = (file: string, field: string | null, message: string) => issues.push({ model: name, file, field, message });
@@ -154,7 +163,7 @@ async function loadModel(modelsDir: string, name: string): Promise<ModelLoadResu
     const outputKnown = parsed.ok || manifest.output !== undefined;
     for (const member of manifest.members) {
       const selector = member.output ?? manifest.output ?? null;
-      const loaded = await loadMember(dir, modelsDir, modelsRoot, manifestPath, member, selector, outputKnown, issue);
+      const loaded = await loadMember({ dir, modelsDir, modelsRoot, manifestPath, outputKnown, issue, openSessions }, member, selector);
       if (loaded) members.push(loaded);
     }
     checkWeights(manifest.members, manifestPath, issue);
@@ -177,16 +186,21 @@ async function loadModel(modelsDir: string, name: string): Promise<ModelLoadResu
 
 type IssueSink = (file: string, field: string | null, message: string) => void;
 
-async function loadMember(
-  dir: string,
-  modelsDir: string,
-  modelsRoot: string,
-  manifestPath: string,
-  member: ManifestMember,
-  selector: OutputSelector | null,
-  outputKnown: boolean,
-  issue: IssueSink,
-): Promise<LoadedMember | null> {
+/** What every member of one model folder is loaded with. */
+interface MemberContext {
+  dir: string;
+  modelsDir: string;
+  /** The models folder with its links resolved: an ONNX file must be inside it. */
+  modelsRoot: string;
+  manifestPath: string;
+  /** False when the manifest's own `output` is invalid: the members are checked, not their output choice. */
+  outputKnown: boolean;
+  issue: IssueSink;
+  openSessions: boolean;
+}
+
+async function loadMember(context: MemberContext, member: ManifestMember, selector: OutputSelector | null): Promise<LoadedMember | null> {
+  const { dir, modelsDir, modelsRoot, manifestPath, outputKnown, issue } = context;
   const display = path.join(dir, member.file);
   const absolute = path.resolve(dir, member.file);
   const outside = `"${member.file}" resolves outside the models folder (${modelsDir}); ONNX files must be inside it`;
@@ -230,19 +244,20 @@ async function loadMember(
     );
     return null;
   }
-  let session;
-  try {
-    session = await openSession(bytes);
-  } catch (error) {
-    const reason = error instanceof Error ? error.message.split('\n')[0] : String(error);
-    issue(display, member.field, `is not a valid ONNX model that onnxruntime can load: ${reason}`);
-    return null;
-  }
   let signature;
   try {
-    signature = readSignature(session);
-  } finally {
-    await session.release();
+    signature = readOnnxSignature(bytes);
+  } catch (error) {
+    issue(display, member.field, `is not a valid ONNX model: ${messageOf(error)}`);
+    return null;
+  }
+  if (context.openSessions) {
+    try {
+      await (await openSession(bytes)).release();
+    } catch (error) {
+      issue(display, member.field, `is not a valid ONNX model that onnxruntime can load: ${messageOf(error).split('\n')[0]}`);
+      return null;
+    }
   }
 
   const planned = planMember(signature, selector);

@@ -30,16 +30,24 @@ function valueInfo(name: string, dims: (number | string)[]): number[] {
   return [...text(1, name), ...bytesField(2, tensorType(dims))];
 }
 
+export interface LinearOnnxOptions {
+  /** Also list the weights among the graph's inputs, as IR version 3 exporters listed every initializer. */
+  weightsAsInput?: boolean;
+  /** The node's operator (default MatMul): another name makes a file that parses but onnxruntime cannot run. */
+  op?: string;
+}
+
 /** A linear model with these weights (NaN and zero weights give NaN and constant predictions). */
-export function linearOnnx(weights: readonly number[]): Uint8Array {
+export function linearOnnx(weights: readonly number[], options: LinearOnnxOptions = {}): Uint8Array {
   const raw = new Uint8Array(new Float32Array(weights).buffer);
   const initializer = [...int(1, weights.length), ...int(1, 1), ...int(2, FLOAT), ...text(8, 'W'), ...bytesField(9, raw)];
-  const node = [...text(1, 'float_input'), ...text(1, 'W'), ...text(2, 'variable'), ...text(3, 'matmul'), ...text(4, 'MatMul')];
+  const node = [...text(1, 'float_input'), ...text(1, 'W'), ...text(2, 'variable'), ...text(3, 'matmul'), ...text(4, options.op ?? 'MatMul')];
   const graph = [
     ...bytesField(1, node),
     ...text(2, 'linear'),
     ...bytesField(5, initializer),
     ...bytesField(11, valueInfo('float_input', ['N', weights.length])),
+    ...(options.weightsAsInput ? bytesField(11, valueInfo('W', [weights.length, 1])) : []),
     ...bytesField(12, valueInfo('variable', ['N', 1])),
   ];
   const opset = [...text(1, ''), ...int(2, 13)];
