@@ -14,17 +14,18 @@
  *   largest difference between the two predictions is reported;
  * - (example shape) a run of 10 such models through the default engine's predict, as the pipeline does one model
  *   after the other: peak RSS ≤ the largest single session + the dense matrix + 200 MB.
- * - (example shape) what each onnxruntime option gives: intra-op threads, graph optimization level, execution mode,
- *   rows per run, and the same trees as ai.onnx.ml 5's TreeEnsemble operator; each variant's predictions are
- *   compared with the default's bit for bit.
+ * - what each onnxruntime option gives (every option on the example shape, those that change how trees are walked on
+ *   the large one, see optionVariants): intra-op threads, graph optimization level, execution mode, rows per run, and
+ *   the same trees as ai.onnx.ml 5's TreeEnsemble operator; each variant's predictions are compared with the
+ *   default's bit for bit.
  *
  * Without /usr/bin/python3 and its xgboost module, the cases are skipped with a note. Training takes minutes on an idle
  * 2-core machine (the example shape: ~3,000 s of wall time on a heavily shared one); BENCH_MODELS=example_shape limits
  * the run to the named models.
  */
 import { execFile } from 'node:child_process';
-import { access, copyFile, mkdir, mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises';
-import { availableParallelism, tmpdir } from 'node:os';
+import { access, mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
@@ -34,7 +35,6 @@ import type * as Inference from '../src/models/inference.js';
 import type * as Models from '../src/models/index.js';
 import type { LoadedModel } from '../src/models/index.js';
 import type * as OnnxSession from '../src/models/onnx-session.js';
-import type * as DefaultEngine from '../src/pipeline/default-engine.js';
 import { importBuilt } from './lib/built.js';
 import { peakRssBytes } from './lib/peak-rss.js';
 import type { Benchmark, Figure } from './run.js';
@@ -44,7 +44,6 @@ const { readLiveTable } = await importBuilt<typeof LiveFile>('data/live-file.js'
 const { runMember } = await importBuilt<typeof Inference>('models/inference.js');
 const { loadModels, openModel, resolveFeatures } = await importBuilt<typeof Models>('models/index.js');
 const { openSession } = await importBuilt<typeof OnnxSession>('models/onnx-session.js');
-const { createDefaultEngine } = await importBuilt<typeof DefaultEngine>('pipeline/default-engine.js');
 
 const run = promisify(execFile);
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -210,9 +209,12 @@ export async function measureModel(args: ModelCaseArgs): Promise<ModelCaseResult
   };
 }
 
+/** The ten-model case (lib/ten-models.mjs): run by plain Node, as a runner runs the pipeline. */
+const tenModelsScript = path.join(here, 'lib', 'ten-models.mjs');
+
 interface TenArgs {
   livePath: string;
-  featuresJson: { feature_sets: Record<string, string[]> };
+  featuresJsonPath: string;
   modelFolder: string;
   copies: number;
 }
@@ -224,35 +226,9 @@ export interface TenResult {
   totalMs: number;
 }
 
-/** Child case: `copies` models of the example shape, predicted one after the other by the default engine. */
-export async function tenModels(args: TenArgs): Promise<TenResult> {
-  const modelsDir = await mkdtemp(path.join(tmpdir(), 'ten-models-'));
-  try {
-    for (let i = 0; i < args.copies; i++) {
-      const folder = path.join(modelsDir, `model_${String(i).padStart(2, '0')}`);
-      await mkdir(folder);
-      await copyFile(path.join(args.modelFolder, 'model.onnx'), path.join(folder, 'model.onnx'));
-      await copyFile(path.join(args.modelFolder, 'model.yml'), path.join(folder, 'model.yml'));
-    }
-    const engine = createDefaultEngine();
-    const start = performance.now();
-    const loaded = await engine.loadModels(modelsDir, []);
-    const models = loaded.map((result) => {
-      if (!result.ok) throw new Error(`${result.name}: ${result.errors.join('; ')}`);
-      return result.model;
-    });
-    const features = engine.resolveFeatures(models[0], args.featuresJson);
-    const table = await engine.readLiveTable(args.livePath, features);
-    const rssAfterEachMB: number[] = [];
-    for (const model of models) {
-      const predictions = await engine.predict(model, table, features);
-      if (predictions.length !== table.rows) throw new Error(`${model.name}: ${predictions.length} predictions`);
-      rssAfterEachMB.push(rssMB());
-    }
-    return { peakRssMB: peakRssBytes() / 1e6, rssAfterEachMB, denseMB: table.values.byteLength / 1e6, totalMs: performance.now() - start };
-  } finally {
-    await rm(modelsDir, { recursive: true, force: true });
-  }
+async function tenModels(args: TenArgs): Promise<TenResult> {
+  const { stdout } = await run(process.execPath, [tenModelsScript, JSON.stringify(args)], { maxBuffer: 1 << 24 });
+  return JSON.parse(stdout.trim().split('\n').at(-1)!) as TenResult;
 }
 
 interface Variant {
@@ -328,6 +304,30 @@ async function xgboostPredict(folder: string, rowsPath: string, width: number, t
   return { ms: Math.min(...result.ms), medianMs: median(result.ms), predictionsPath };
 }
 
+/**
+ * The onnxruntime options tried on a model, the default session first. Every option on the example shape; on the
+ * large model (each session holds hundreds of MB, and they are all open at once) the ones that change how trees are
+ * walked: threads, rows per run and the opset-5 operator.
+ */
+function optionVariants(spec: ModelSpec, threads: number): Variant[] {
+  const all: Variant[] = [
+    { name: 'default (openSession)' },
+    { name: 'intra-op threads 1', session: { intraOpNumThreads: 1 } },
+    { name: `intra-op threads ${threads * 2}`, session: { intraOpNumThreads: threads * 2 } },
+    { name: 'intra-op threads 0 (onnxruntime default)', session: { intraOpNumThreads: 0 } },
+    { name: 'graph optimization disabled', session: { graphOptimizationLevel: 'disabled' } },
+    { name: 'graph optimization basic', session: { graphOptimizationLevel: 'basic' } },
+    { name: 'execution mode parallel', session: { executionMode: 'parallel', interOpNumThreads: threads } },
+    { name: 'batch 512 rows', batchRows: 512 },
+    { name: 'batch 3,360 rows', batchRows: 3360 },
+    { name: 'batch 6,720 rows (one run)', batchRows: 6720 },
+    { name: 'opset 5 TreeEnsemble', file: 'model.opset5.onnx' },
+  ];
+  if (spec.name === 'example_shape') return all;
+  const kept = new Set(['default (openSession)', 'intra-op threads 1', 'batch 512 rows', 'batch 6,720 rows (one run)', 'opset 5 TreeEnsemble']);
+  return all.filter((variant) => kept.has(variant.name));
+}
+
 const benchmark: Benchmark = {
   name: 'models',
   async run(ctx) {
@@ -377,8 +377,7 @@ const benchmark: Benchmark = {
 
       if (spec.name === 'example_shape') {
         ctx.log('  example_shape: 10 models one after the other …');
-        const ten = await ctx.measureInChild<TenResult>(thisModule, 'tenModels', { livePath: live.livePath, featuresJson: live.featuresJson, modelFolder: folder, copies: 10 }, 1);
-        const tenResult = ten.runs[0].result;
+        const tenResult = await tenModels({ livePath: live.livePath, featuresJsonPath: live.featuresJsonPath, modelFolder: folder, copies: 10 });
         figures.push({
           case: `10 models of the example shape predicted by the engine, one after the other (dense ${tenResult.denseMB.toFixed(0)} MB)`,
           metric: 'peak RSS',
@@ -387,33 +386,21 @@ const benchmark: Benchmark = {
           target: { max: sessionMB + tenResult.denseMB + 200 },
           note: `target: one session (${sessionMB.toFixed(0)} MB) + dense matrix + 200 MB; RSS after each model: ${tenResult.rssAfterEachMB.map((v) => v.toFixed(0)).join(', ')} MB; ${(tenResult.totalMs / 1000).toFixed(1)} s in all`,
         });
+      }
 
-        ctx.log('  example_shape: onnxruntime options …');
-        const variants: Variant[] = [
-          { name: 'default (openSession)' },
-          { name: 'intra-op threads 1', session: { intraOpNumThreads: 1 } },
-          { name: `intra-op threads ${threads * 2}`, session: { intraOpNumThreads: threads * 2 } },
-          { name: 'intra-op threads 0 (onnxruntime default)', session: { intraOpNumThreads: 0 } },
-          { name: 'graph optimization disabled', session: { graphOptimizationLevel: 'disabled' } },
-          { name: 'graph optimization basic', session: { graphOptimizationLevel: 'basic' } },
-          { name: 'execution mode parallel', session: { executionMode: 'parallel', interOpNumThreads: threads } },
-          { name: 'batch 512 rows', batchRows: 512 },
-          { name: 'batch 3,360 rows', batchRows: 3360 },
-          { name: 'batch 6,720 rows (one run)', batchRows: 6720 },
-          { name: 'opset 5 TreeEnsemble', file: 'model.opset5.onnx' },
-        ];
-        const explored = await ctx.measureInChild<ExploreResult>(thisModule, 'exploreOptions', { livePath: live.livePath, featuresJson: live.featuresJson, modelsDir, model: spec.name, repeats, variants }, 1);
-        const base = explored.runs[0].result.variants[0];
-        for (const variant of explored.runs[0].result.variants.slice(1)) {
-          figures.push({
-            case: `example shape, ${variant.name}`,
-            metric: 'time',
-            unit: 'ms',
-            value: variant.ms,
-            reference: { name: 'default', value: base.ms },
-            note: `fastest of ${repeats} interleaved runs (medians ${variant.medianMs.toFixed(0)} vs ${base.medianMs.toFixed(0)} ms); outputs ${variant.identical ? 'identical to the bit' : `differ by up to ${variant.maxAbsDiff.toExponential(2)}`}; session ${variant.createMs.toFixed(0)} ms`,
-          });
-        }
+      ctx.log(`  ${spec.name}: onnxruntime options …`);
+      const variants = optionVariants(spec, threads);
+      const explored = await ctx.measureInChild<ExploreResult>(thisModule, 'exploreOptions', { livePath: live.livePath, featuresJson: live.featuresJson, modelsDir, model: spec.name, repeats, variants }, 1);
+      const base = explored.runs[0].result.variants[0];
+      for (const variant of explored.runs[0].result.variants.slice(1)) {
+        figures.push({
+          case: `${spec.name}, ${variant.name}`,
+          metric: 'time',
+          unit: 'ms',
+          value: variant.ms,
+          reference: { name: 'default', value: base.ms },
+          note: `fastest of ${repeats} interleaved runs (medians ${variant.medianMs.toFixed(0)} vs ${base.medianMs.toFixed(0)} ms); outputs ${variant.identical ? 'identical to the bit' : `differ by up to ${variant.maxAbsDiff.toExponential(2)}`}; session ${variant.createMs.toFixed(0)} ms`,
+        });
       }
     }
     return figures;
