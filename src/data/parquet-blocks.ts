@@ -3,9 +3,9 @@
  * calling thread and the decode workers (parquet-worker.ts) run the same loop over the same list, so a parallel read
  * decodes every value with the same code, into the same place, as a single-threaded one.
  *
- * A task is one block of up to BLOCK_COLUMNS feature columns of one row group, in file order: its column chunks are
- * fetched in a few contiguous reads, decoded column-major into the thread's scratch buffer and transposed into the
- * row-major output (which, for a parallel read, is one SharedArrayBuffer every thread writes its own cells of).
+ * A task is one block of up to BLOCK_COLUMNS consecutive output columns of one row group: its column chunks are
+ * fetched (neighbours in the file in one read), decoded column-major into the thread's scratch buffer and transposed
+ * into the row-major output (which, for a parallel read, is one SharedArrayBuffer every thread writes its own cells of).
  *
  * Tasks are numbered in the order a single thread meets them (`order`). A task that fails reports its failure with
  * that number; the read then fails with the lowest-numbered failure, which is exactly the one a single-threaded read
