@@ -18,10 +18,6 @@ import { parentPort } from "node:worker_threads";
 var port = parentPort;
 if (port) {
   port.once("message", (input) => {
-    if (!input) {
-      port.close();
-      return;
-    }
     let answer;
     try {
       const failure = drainBlocks(input.path, input.fileSize, input.tasks, input.values, input.width, input.control);

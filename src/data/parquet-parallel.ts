@@ -1,30 +1,33 @@
 /**
  * Runs the block tasks of a parquet read (parquet-blocks.ts) on one thread or several. With several, the output is
  * one Float32Array over a SharedArrayBuffer; the workers and the calling thread take tasks from one shared counter,
- * so a thread slowed by a busy machine simply takes fewer. Worker start-up (50–150 ms, mostly loading the decoder)
- * overlaps with parsing the footer, and is paid only where the table is large enough for it to pay back.
+ * so a thread slowed by a busy machine simply takes fewer. Workers are started once the footer says how large the
+ * read is, and only when it is large enough to pay for them; their start-up (~110 ms, mostly loading the decoder)
+ * overlaps with the calling thread decoding the id column and its first blocks.
  */
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type * as Esbuild from 'esbuild';
-import { BLOCK_COLUMNS, drainBlocks, markFailed, newControl, type BlockTask, type DecodeFailure } from './parquet-blocks.js';
+import { drainBlocks, markFailed, newControl, type BlockTask, type DecodeFailure } from './parquet-blocks.js';
 import type { WorkerAnswer, WorkerInput } from './parquet-worker.js';
 
 /**
- * An automatic thread count stays on one thread below these sizes: a worker costs 50–150 ms to start (loading the
- * decoder), about what one thread decodes of 2 M cells. The live file (7.6 MB; 6,720 rows) goes parallel for its
- * 780 medium features (5.2 M cells) as for all 2,748; its 42 small ones (0.3 M cells) stay on one thread.
+ * An automatic thread count stays on one thread below this many cells. Measured on 2 cores (live file, 6,720 rows):
+ * 780 columns (5.2 M cells) took 166–216 ms on one thread and 217–290 ms on two, the worker's start taking the second
+ * core from the calling thread for most of the read; 1,200 columns (8.1 M) 230–347 against 267–289 ms; all 2,748
+ * (18.5 M) 457–613 against 388–527 ms.
  */
-export const PARALLEL_MIN_CELLS = 2_000_000;
-/** Before the footer is read, the file size stands in for the row count (see startDecodeThreads). */
-export const PARALLEL_MIN_FILE_BYTES = 1_000_000;
+export const PARALLEL_MIN_CELLS = 6_000_000;
 
 /**
- * How many threads should decode: `requested` when it is a positive number (1 = this thread only), else every core.
+ * How many threads decode a read of `cells` values in `tasks` blocks: `requested` when it is a positive number (1 =
+ * this thread only), else every core once the read reaches PARALLEL_MIN_CELLS; never more than one a block.
  */
-export function wantedThreads(requested: number | undefined): number {
-  return requested !== undefined && requested > 0 ? Math.floor(requested) : availableParallelism();
+export function decodeThreadCount(requested: number | undefined, cells: number, tasks: number): number {
+  const explicit = requested !== undefined && requested > 0;
+  if (!explicit && cells < PARALLEL_MIN_CELLS) return 1;
+  return Math.max(1, Math.min(explicit ? Math.floor(requested) : availableParallelism(), tasks));
 }
 
 /**
@@ -54,8 +57,8 @@ async function workerUrl(): Promise<URL> {
 
 /** A started worker, waiting for its share of one read. */
 interface StartedWorker {
-  /** Sends the read (null: nothing to do) and resolves with the worker's answer. */
-  run(input: WorkerInput | null): Promise<WorkerAnswer>;
+  /** Sends the read and resolves with the worker's answer. */
+  run(input: WorkerInput): Promise<WorkerAnswer>;
 }
 
 /** A worker that ended without answering, or answered with an error outside any task: a fault, not bad data. */
@@ -84,33 +87,16 @@ function startWorker(url: URL, path: string): StartedWorker {
   return {
     run(input) {
       worker.postMessage(input);
-      if (input === null) {
-        answered = true;
-        return Promise.resolve({});
-      }
       return answer;
     },
   };
 }
 
-/**
- * Starts the workers of a read early, before its footer is parsed, so that their start-up overlaps with it: the
- * `threads − 1` of a requested count, or with an automatic count, every core but this one when the read looks large
- * enough (at least PARALLEL_MIN_FILE_BYTES of file and more than one block of columns).
- */
-export async function startDecodeThreads(path: string, fileSize: number, columns: number, requested: number | undefined): Promise<StartedWorker[]> {
-  const threads = wantedThreads(requested);
-  const automatic = !(requested !== undefined && requested > 0);
-  if (threads < 2 || columns <= BLOCK_COLUMNS / 2 || (automatic && fileSize < PARALLEL_MIN_FILE_BYTES)) return [];
+/** Starts `count` decode workers for a read of `path`. */
+export async function startDecodeWorkers(path: string, count: number): Promise<StartedWorker[]> {
+  if (count < 1) return [];
   const url = await workerUrl();
-  return Array.from({ length: threads - 1 }, () => startWorker(url, path));
-}
-
-/** How many of the started workers a read uses, once its size is known (the rest are sent home). */
-export function workersToUse(started: number, requested: number | undefined, cells: number, tasks: number): number {
-  const automatic = !(requested !== undefined && requested > 0);
-  if (automatic && cells < PARALLEL_MIN_CELLS) return 0;
-  return Math.max(0, Math.min(started, tasks - 1));
+  return Array.from({ length: count }, () => startWorker(url, path));
 }
 
 export interface DecodedBlocks {

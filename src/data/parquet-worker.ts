@@ -1,8 +1,6 @@
 /**
- * A decode worker of a parallel parquet read (see parquet-parallel.ts). It is started before the footer is parsed,
- * so that loading the decoder overlaps with it; then it receives the task list, works through it alongside the
- * calling thread, writing into the shared output, and answers with its failure, if any. An empty message (the read
- * needed no help, or failed first) ends it.
+ * A decode worker of a parallel parquet read (see parquet-parallel.ts): it receives the task list, works through it
+ * alongside the calling thread, writing into the shared output, answers with its failure, if any, and ends.
  */
 import { parentPort } from 'node:worker_threads';
 import { messageOf } from './errors.js';
@@ -27,11 +25,7 @@ export interface WorkerAnswer {
 
 const port = parentPort;
 if (port) {
-  port.once('message', (input: WorkerInput | null) => {
-    if (!input) {
-      port.close();
-      return;
-    }
+  port.once('message', (input: WorkerInput) => {
     let answer: WorkerAnswer;
     try {
       const failure = drainBlocks(input.path, input.fileSize, input.tasks, input.values, input.width, input.control);

@@ -10,14 +10,13 @@
  * to the same bits and with the same errors as on one.
  */
 import { closeSync, openSync } from 'node:fs';
-import { stat } from 'node:fs/promises';
 import { asyncBufferFromFile, parquetSchema } from 'hyparquet';
 import type { AsyncBuffer, ColumnMetaData, FileMetaData, SchemaElement, SchemaTree } from 'hyparquet';
 import { compressors } from 'hyparquet-compressors';
 import { parquetFooter } from './parquet-footer.js';
 import { decodeStringChunk, type ChunkColumn } from './parquet-pages.js';
 import { BLOCK_COLUMNS, chunkRange, readRanges, type BlockColumn, type BlockTask, type DecodeFailure } from './parquet-blocks.js';
-import { DecodeWorkerError, decodeBlocks, startDecodeThreads, workersToUse } from './parquet-parallel.js';
+import { DecodeWorkerError, decodeBlocks, decodeThreadCount, startDecodeWorkers } from './parquet-parallel.js';
 import { DataError, fileAccessError, listNames, messageOf } from './errors.js';
 import type { FeatureTable } from './table.js';
 
@@ -129,41 +128,33 @@ function unique(names: readonly string[]): string[] {
 export async function readParquetTable(path: string, columns: readonly string[], options: ReadTableOptions = {}): Promise<FeatureTable> {
   const idColumn = options.idColumn ?? 'id';
   const names = unique(columns);
-  // Workers start loading the decoder now, while this thread parses the footer (see parquet-parallel.ts).
-  const size = await stat(path).then((info) => info.size, () => 0);
-  const workers = await startDecodeThreads(path, size, names.length, options.threads);
-  let used = 0;
+  const { file, metadata } = await openParquet(path, new Set([idColumn, ...names]));
+  // Built once: hyparquet's getSchemaPath rebuilds the whole tree per call, quadratic on 2,748 columns.
+  const tree = parquetSchema(metadata);
+  const children = new Map(tree.children.map((child) => [child.element.name, child]));
+  checkSchema(path, metadata, children, names, idColumn);
+
+  const rows = Number(metadata.num_rows);
+  const width = names.length;
+  const plan = planRead(metadata, tree, children, names, idColumn);
+  const workers = await startDecodeWorkers(path, decodeThreadCount(options.threads, rows * width, plan.blocks.length) - 1);
+  const ids = new Array<string>(rows);
+  const idLeaf = children.get(idColumn)!;
+  const idSchema: ChunkColumn = { name: idColumn, element: idLeaf.element, schemaPath: [tree, idLeaf] };
+
+  let decoded;
   try {
-    const { file, metadata } = await openParquet(path, new Set([idColumn, ...names]));
-    // Built once: hyparquet's getSchemaPath rebuilds the whole tree per call, quadratic on 2,748 columns.
-    const tree = parquetSchema(metadata);
-    const children = new Map(tree.children.map((child) => [child.element.name, child]));
-    checkSchema(path, metadata, children, names, idColumn);
-
-    const rows = Number(metadata.num_rows);
-    const width = names.length;
-    const plan = planRead(metadata, tree, children, names, idColumn);
-    used = workersToUse(workers.length, options.threads, rows * width, plan.blocks.length);
-    const ids = new Array<string>(rows);
-    const idLeaf = children.get(idColumn)!;
-    const idSchema: ChunkColumn = { name: idColumn, element: idLeaf.element, schemaPath: [tree, idLeaf] };
-
-    let decoded;
-    try {
-      decoded = await decodeBlocks({ path, fileSize: file.byteLength }, plan.blocks, { rows, width }, workers.slice(0, used), () => {
-        if (plan.failure) return plan.failure;
-        return decodeIds(path, file.byteLength, plan.idTasks, idSchema, ids);
-      });
-    } catch (error) {
-      if (error instanceof DecodeWorkerError) throw error;
-      throw new DataError(path, `the parquet data is corrupt and could not be decoded: ${messageOf(error)}`, { cause: error });
-    }
-    const { failure } = decoded;
-    if (failure) throw new DataError(path, failure.problem, { cause: failure.error ?? new Error(failure.cause), columns: failure.columns });
-    return { ids, columns: names, rows, values: decoded.values, source: path, decodeThreads: decoded.threads };
-  } finally {
-    for (const idle of workers.slice(used)) void idle.run(null);
+    decoded = await decodeBlocks({ path, fileSize: file.byteLength }, plan.blocks, { rows, width }, workers, () => {
+      if (plan.failure) return plan.failure;
+      return decodeIds(path, file.byteLength, plan.idTasks, idSchema, ids);
+    });
+  } catch (error) {
+    if (error instanceof DecodeWorkerError) throw error;
+    throw new DataError(path, `the parquet data is corrupt and could not be decoded: ${messageOf(error)}`, { cause: error });
   }
+  const { failure } = decoded;
+  if (failure) throw new DataError(path, failure.problem, { cause: failure.error ?? new Error(failure.cause), columns: failure.columns });
+  return { ids, columns: names, rows, values: decoded.values, source: path, decodeThreads: decoded.threads };
 }
 
 /** The id column chunk of one row group, numbered in the single-threaded order like the blocks. */
