@@ -112,6 +112,21 @@ describe('LocalDatasetStore moves the old layout into the new one', () => {
     assert.equal(readFileSync(store.pathFor(key(10)), 'utf8'), 'NEW');
   });
 
+  test('a folder that cannot be moved stays where it is, a warning says why, and the store still works', async () => {
+    const dir = dataDir();
+    // A file where the new layout needs the tournament's folder: nothing of classic/ can be moved under it.
+    put(join(dir, '8'), 'not a folder');
+    put(join(dir, 'classic', 'v5.2', 'round-10', 'live.parquet'), 'OLD');
+    const { lines, logger } = recorder();
+    const store = new LocalDatasetStore(dir, { logger });
+
+    assert.equal(await store.restore(key(10)), false, 'the file is not in the new layout, so it is downloaded again');
+    assert.equal(readFileSync(join(dir, 'classic', 'v5.2', 'round-10', 'live.parquet'), 'utf8'), 'OLD', 'nothing is lost');
+    assert.equal(readFileSync(join(dir, '8'), 'utf8'), 'not a folder', 'nothing is overwritten');
+    assert.deepEqual(lines.map((line) => line.level), ['warning']);
+    assert.match(lines[0].message, /Could not move classic\/v5\.2\/round-10 of .* to the new layout: .*ENOTDIR.*It stays where it is; a run downloads the files it needs again\./);
+  });
+
   test('a migration cut short finishes on the next run', async () => {
     const dir = dataDir();
     // Left by a run stopped mid-way: one file of round 10 moved, the other not; round 9 moved but its old folder,
