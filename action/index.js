@@ -25,7 +25,7 @@ if (unsupported) {
 } else {
   let main;
   try {
-    main = await import("./chunks/main-VOT4K23T.js");
+    main = await import("./chunks/main-IDLMZM2L.js");
   } catch (error) {
     setFailed(`The action could not load its code from action/: ${error instanceof Error ? error.message : String(error)}`);
   }

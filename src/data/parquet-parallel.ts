@@ -9,6 +9,7 @@ import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type * as Esbuild from 'esbuild';
+import { messageOf } from './errors.js';
 import { drainBlocks, markFailed, newControl, type BlockTask, type DecodeFailure } from './parquet-blocks.js';
 import type { WorkerAnswer, WorkerInput } from './parquet-worker.js';
 
@@ -41,24 +42,22 @@ async function workerUrl(): Promise<URL> {
   if (!import.meta.url.endsWith('.ts')) return new URL('./parquet-worker.js', import.meta.url);
   if (!sourceWorker) {
     const bundler = 'esbuild'; // a variable, so that bundling this module never pulls esbuild in
-    const esbuild = (await import(bundler)) as typeof Esbuild;
-    const built = await esbuild.build({
-      entryPoints: [fileURLToPath(new URL('./parquet-worker.ts', import.meta.url))],
-      bundle: true,
-      format: 'esm',
-      platform: 'node',
-      write: false,
-      logLevel: 'silent',
-    });
-    sourceWorker = new URL(`data:text/javascript;base64,${Buffer.from(built.outputFiles[0].contents).toString('base64')}`);
+    try {
+      const esbuild = (await import(bundler)) as typeof Esbuild;
+      const built = await esbuild.build({
+        entryPoints: [fileURLToPath(new URL('./parquet-worker.ts', import.meta.url))],
+        bundle: true,
+        format: 'esm',
+        platform: 'node',
+        write: false,
+        logLevel: 'silent',
+      });
+      sourceWorker = new URL(`data:text/javascript;base64,${Buffer.from(built.outputFiles[0].contents).toString('base64')}`);
+    } catch (error) {
+      throw new DecodeWorkerError(`the parquet decode worker could not be built from source: ${messageOf(error)}`, { cause: error });
+    }
   }
   return sourceWorker;
-}
-
-/** A started worker, waiting for its share of one read. */
-interface StartedWorker {
-  /** Sends the read and resolves with the worker's answer. */
-  run(input: WorkerInput): Promise<WorkerAnswer>;
 }
 
 /** A worker that ended without answering, or answered with an error outside any task: a fault, not bad data. */
@@ -66,37 +65,24 @@ export class DecodeWorkerError extends Error {
   override readonly name = 'DecodeWorkerError';
 }
 
-function startWorker(url: URL, path: string): StartedWorker {
+/** Starts a decode worker on `input` and resolves with its answer; rejects when it fails or exits without one. */
+function runWorker(url: URL, input: WorkerInput): Promise<WorkerAnswer> {
   // The worker is one self-contained file and takes none of this process's command-line options: a module preloaded
   // with --import or --require (a TypeScript loader, an APM agent) would otherwise load again in every worker, and
   // tsx alone adds 60 ms or more to each one's start.
   const worker = new Worker(url, { execArgv: [] });
-  let answered = false;
-  const answer = new Promise<WorkerAnswer>((resolve, reject) => {
+  return new Promise<WorkerAnswer>((resolve, reject) => {
+    let answered = false;
     worker.once('message', (message: WorkerAnswer) => {
       answered = true;
       resolve(message);
     });
-    worker.once('error', (error) => reject(new DecodeWorkerError(`a parquet decode worker failed on ${path}: ${error.message}`, { cause: error })));
+    worker.once('error', (error) => reject(new DecodeWorkerError(`a parquet decode worker failed on ${input.path}: ${error.message}`, { cause: error })));
     worker.once('exit', (code) => {
-      if (!answered) reject(new DecodeWorkerError(`a parquet decode worker exited (code ${code}) before finishing its share of ${path}`));
+      if (!answered) reject(new DecodeWorkerError(`a parquet decode worker exited (code ${code}) before finishing its share of ${input.path}`));
     });
+    worker.postMessage(input);
   });
-  // Never an unhandled rejection, whichever way the read goes; run() hands the same promise to the reader.
-  answer.catch(() => undefined);
-  return {
-    run(input) {
-      worker.postMessage(input);
-      return answer;
-    },
-  };
-}
-
-/** Starts `count` decode workers for a read of `path`. */
-export async function startDecodeWorkers(path: string, count: number): Promise<StartedWorker[]> {
-  if (count < 1) return [];
-  const url = await workerUrl();
-  return Array.from({ length: count }, () => startWorker(url, path));
 }
 
 export interface DecodedBlocks {
@@ -107,24 +93,27 @@ export interface DecodedBlocks {
 }
 
 /**
- * Decodes every task into a new rows × width output, on this thread and `workers`. `beforeDrain` runs on this thread
- * once the workers have their share (the id column is decoded there meanwhile); a failure it returns counts like a
- * task's.
+ * Decodes every task into a new rows × width output, on `threads` threads: this one and `threads − 1` workers started
+ * for it. `beforeDrain` runs on this thread once the workers have their share (the id column is decoded there
+ * meanwhile); a failure it returns counts like a task's.
  */
 export async function decodeBlocks(
   source: { path: string; fileSize: number },
   tasks: readonly BlockTask[],
   shape: { rows: number; width: number },
-  workers: readonly StartedWorker[],
+  threads: number,
   beforeDrain: () => DecodeFailure | undefined,
+  /** The workers' code: parquet-worker's (tests give one that fails, to see how a broken worker is reported). */
+  worker?: URL,
 ): Promise<DecodedBlocks> {
   const cells = shape.rows * shape.width;
-  const parallel = workers.length > 0;
-  const values = new Float32Array(parallel ? new SharedArrayBuffer(cells * 4) : new ArrayBuffer(cells * 4));
-  const control = newControl(parallel);
+  const workers = Math.max(0, threads - 1);
+  const url = workers > 0 ? (worker ?? (await workerUrl())) : undefined;
+  const values = new Float32Array(url ? new SharedArrayBuffer(cells * 4) : new ArrayBuffer(cells * 4));
+  const control = newControl(url !== undefined);
   const input: WorkerInput = { path: source.path, fileSize: source.fileSize, tasks: tasks as BlockTask[], values, width: shape.width, control };
   // Settled (not raced): every worker is waited for before the output is returned or dropped.
-  const settled = Promise.allSettled(workers.map((worker) => worker.run(input)));
+  const settled = Promise.allSettled(Array.from({ length: workers }, () => runWorker(url!, input)));
 
   const failures: DecodeFailure[] = [];
   let ownError: unknown;
@@ -148,5 +137,5 @@ export async function decodeBlocks(
     if (answer.value.failure) failures.push(answer.value.failure);
   }
   const failure = failures.reduce<DecodeFailure | undefined>((first, next) => (first && first.order <= next.order ? first : next), undefined);
-  return { values, threads: workers.length + 1, failure };
+  return { values, threads: workers + 1, failure };
 }

@@ -16,7 +16,7 @@ import { compressors } from 'hyparquet-compressors';
 import { parquetFooter } from './parquet-footer.js';
 import { decodeStringChunk, type ChunkColumn } from './parquet-pages.js';
 import { BLOCK_COLUMNS, chunkRange, readRanges, type BlockColumn, type BlockTask, type DecodeFailure } from './parquet-blocks.js';
-import { DecodeWorkerError, decodeBlocks, decodeThreadCount, startDecodeWorkers } from './parquet-parallel.js';
+import { DecodeWorkerError, decodeBlocks, decodeThreadCount } from './parquet-parallel.js';
 import { DataError, fileAccessError, listNames, messageOf } from './errors.js';
 import type { FeatureTable } from './table.js';
 
@@ -137,14 +137,14 @@ export async function readParquetTable(path: string, columns: readonly string[],
   const rows = Number(metadata.num_rows);
   const width = names.length;
   const plan = planRead(metadata, tree, children, names, idColumn);
-  const workers = await startDecodeWorkers(path, decodeThreadCount(options.threads, rows * width, plan.blocks.length) - 1);
   const ids = new Array<string>(rows);
   const idLeaf = children.get(idColumn)!;
   const idSchema: ChunkColumn = { name: idColumn, element: idLeaf.element, schemaPath: [tree, idLeaf] };
 
   let decoded;
   try {
-    decoded = await decodeBlocks({ path, fileSize: file.byteLength }, plan.blocks, { rows, width }, workers, () => {
+    const threads = decodeThreadCount(options.threads, rows * width, plan.blocks.length);
+    decoded = await decodeBlocks({ path, fileSize: file.byteLength }, plan.blocks, { rows, width }, threads, () => {
       if (plan.failure) return plan.failure;
       return decodeIds(path, file.byteLength, plan.idTasks, idSchema, ids);
     });
