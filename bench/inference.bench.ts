@@ -21,6 +21,7 @@ import type { LoadedModel } from '../src/models/index.js';
 import type * as OnnxSession from '../src/models/onnx-session.js';
 import { importBuilt } from './lib/built.js';
 import { peakRssBytes } from './lib/peak-rss.js';
+import { median } from './lib/median.js';
 import type { Benchmark, Figure } from './run.js';
 
 // Our code as a runner runs it (see lib/built.ts).
@@ -55,11 +56,6 @@ export interface OverheadResult {
   features: number;
 }
 
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
-}
 
 async function loadOne(modelsDir: string, name: string): Promise<LoadedModel> {
   const [result] = await loadModels(modelsDir, { only: [name] });

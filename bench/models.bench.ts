@@ -37,6 +37,7 @@ import type { LoadedModel } from '../src/models/index.js';
 import type * as OnnxSession from '../src/models/onnx-session.js';
 import { importBuilt } from './lib/built.js';
 import { peakRssBytes } from './lib/peak-rss.js';
+import { median } from './lib/median.js';
 import type { Benchmark, Figure } from './run.js';
 
 // Our code as a runner runs it (see lib/built.ts).
@@ -123,11 +124,6 @@ async function prepareModel(cacheDir: string, spec: ModelSpec, featuresJsonPath:
   return { spec, folder, facts: JSON.parse(await readFile(path.join(folder, 'facts.json'), 'utf8')) as Facts };
 }
 
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
-}
 
 function rssMB(): number {
   return process.memoryUsage.rss() / 1e6;

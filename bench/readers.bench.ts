@@ -8,16 +8,12 @@
  */
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { median } from './lib/median.js';
 import type { Benchmark, Figure } from './run.js';
 import type { ReadCaseResult } from './lib/reader-cases.js';
 
 const cases = path.join(path.dirname(fileURLToPath(import.meta.url)), 'lib', 'reader-cases.ts');
 
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
-}
 
 const benchmark: Benchmark = {
   name: 'readers',

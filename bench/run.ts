@@ -30,6 +30,7 @@ import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { defaultCacheDir, prepareDataset, type PreparedDataset } from './lib/datasets.js';
+import { median } from './lib/median.js';
 
 export interface Figure {
   /** Which benchmark produced it (filled in by the harness). */
@@ -79,12 +80,6 @@ export interface Benchmark {
 
 const benchDir = path.dirname(fileURLToPath(import.meta.url));
 const childPath = path.join(benchDir, 'lib', 'child.ts');
-
-export function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
-}
 
 function runChildOnce<R>(modulePath: string, exportName: string, args: unknown): Promise<ChildRun<R>> {
   return new Promise((resolve, reject) => {
