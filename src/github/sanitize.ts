@@ -75,6 +75,11 @@ export function truncate(text: string, maxChars: number): string {
   return text.slice(0, keep) + note;
 }
 
+/** Text for the job summary's HTML (table cells, details): `&`, `<` and `>` as entities, so it stays text. */
+export function escapeHtml(text: string): string {
+  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+}
+
 function escapeRegExp(value: string): string {
   return value.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }

@@ -5,7 +5,7 @@
  */
 import type * as core from '@actions/core';
 import type { ModelScores, RoundScores, ScoresReport } from '../pipeline/report.js';
-import { truncate, type Sanitize } from './sanitize.js';
+import { escapeHtml, truncate, type Sanitize } from './sanitize.js';
 import { scoreChart } from './score-chart.js';
 
 type Summary = typeof core.summary;
@@ -104,8 +104,4 @@ export function trendText(perRound: number): string {
 
 function fmt(x: number): string {
   return x.toFixed(4);
-}
-
-function escapeHtml(text: string): string {
-  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 }

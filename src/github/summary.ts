@@ -11,7 +11,7 @@ import { formatDuration as formatWait } from '../pipeline/duration.js';
 import type { ModelReport, ModelStatus, RecentRoundsReport, RunReport } from '../pipeline/report.js';
 import { describeTriggerTiming, lateStartWarning } from '../pipeline/trigger-timing.js';
 import type { IssueLink } from './failure-issues.js';
-import { truncate, type Sanitize } from './sanitize.js';
+import { escapeHtml, truncate, type Sanitize } from './sanitize.js';
 import { switchOffWarning, type ScheduleNote } from './schedule-keepalive.js';
 import { addScoresSection } from './scores-summary.js';
 
@@ -298,10 +298,6 @@ function formatDuration(ms: number): string {
   if (ms < 60_000) return `${(ms / 1000).toFixed(1)} s`;
   const minutes = Math.floor(ms / 60_000);
   return `${minutes} min ${Math.round((ms % 60_000) / 1000)} s`;
-}
-
-function escapeHtml(text: string): string {
-  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 }
 
 function escapeAttribute(text: string): string {
