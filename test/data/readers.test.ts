@@ -1,6 +1,6 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { asyncBufferFromFile, parquetMetadataAsync, parquetReadObjects } from 'hyparquet';
@@ -206,6 +206,12 @@ describe('readParquetTable', () => {
     test('missing file', async () => {
       const file = path.join(dir, 'nowhere.parquet');
       await expectDataError(readParquetTable(file, []), /file not found/, file);
+    });
+
+    test('a folder where the file should be', async () => {
+      const folder = path.join(dir, 'folder.parquet');
+      await mkdir(folder, { recursive: true });
+      await expectDataError(readParquetTable(folder, []), /cannot read the file: EISDIR/, folder);
     });
 
     test('empty file', async () => {
