@@ -36,6 +36,7 @@ import type * as Models from '../src/models/index.js';
 import type { LoadedModel } from '../src/models/index.js';
 import type * as OnnxSession from '../src/models/onnx-session.js';
 import { importBuilt } from './lib/built.js';
+import { caseNode } from './lib/case-node.js';
 import { peakRssBytes } from './lib/peak-rss.js';
 import { median } from './lib/median.js';
 import type { Benchmark, Figure } from './run.js';
@@ -228,7 +229,7 @@ export interface TenResult {
 }
 
 async function tenModels(args: TenArgs): Promise<TenResult> {
-  const { stdout } = await run(process.execPath, [tenModelsScript, JSON.stringify(args)], { maxBuffer: 1 << 24 });
+  const { stdout } = await run(caseNode, [tenModelsScript, JSON.stringify(args)], { maxBuffer: 1 << 24 });
   return JSON.parse(stdout.trim().split('\n').at(-1)!) as TenResult;
 }
 

@@ -25,11 +25,12 @@
  * (measured in the same run, on the same machine) and the target ratio `value / reference ≤ maxRatio`, or an
  * absolute target `value ≤ max`. Ratios, not absolute numbers, are what carry across machines.
  */
-import { fork } from 'node:child_process';
+import { execFileSync, fork } from 'node:child_process';
 import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { defaultCacheDir, prepareDataset, type PreparedDataset } from './lib/datasets.js';
+import { caseNode } from './lib/case-node.js';
 import { median } from './lib/median.js';
 
 export interface Figure {
@@ -84,6 +85,7 @@ const childPath = path.join(benchDir, 'lib', 'child.ts');
 function runChildOnce<R>(modulePath: string, exportName: string, args: unknown): Promise<ChildRun<R>> {
   return new Promise((resolve, reject) => {
     const child = fork(childPath, [], {
+      execPath: caseNode,
       execArgv: ['--import', import.meta.resolve('tsx'), '--expose-gc'],
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
       serialization: 'advanced',
@@ -185,7 +187,7 @@ async function main(): Promise<void> {
   }
 
   if (options.json) {
-    const machine = { node: process.version, platform: `${process.platform}/${process.arch}`, repeats: options.repeats };
+    const machine = { node: execFileSync(caseNode, ['--version'], { encoding: 'utf8' }).trim(), platform: `${process.platform}/${process.arch}`, repeats: options.repeats };
     const out = figures.map((f) => ({ ...f, ratio: ratioOf(f), verdict: verdict(f) || undefined }));
     console.log(JSON.stringify({ machine, figures: out }, null, 2));
   } else {

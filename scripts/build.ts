@@ -43,5 +43,6 @@ export async function build(outDir: string = DIST_DIR): Promise<number> {
 
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
   const count = await build();
-  console.log(`Built ${count} modules into ${path.relative(ROOT, DIST_DIR)}/.`);
+  // On stderr: `npm run --silent bench -- --json` builds first (prebench), and its stdout must stay one JSON object.
+  console.error(`Built ${count} modules into ${path.relative(ROOT, DIST_DIR)}/.`);
 }
