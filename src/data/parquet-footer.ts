@@ -5,16 +5,16 @@
  * seven row groups of them are a 2 MB footer, which hyparquet's parquetMetadata turns into some 20,000 chunk objects:
  * 150–300 ms on one thread before the first value is decoded, for a read that may want 780 of the columns. Here
  * hyparquet still reads the rest of the footer (the schema, key/value metadata…: the footer, its row-group list
- * emptied, goes through parquetMetadata) and each wanted chunk (its thrift reader); the other chunks are stepped over
- * without building anything, which costs a few milliseconds. Statistics are left out: the reader does not use them.
+ * emptied, goes through parquetMetadata); of the row groups, the wanted chunks are built with the fields a read uses
+ * (statistics are left out: the reader does not use them) and the others are stepped over without allocating.
  *
  * The thrift compact protocol is the one in Apache Thrift's spec (doc/specs/thrift-compact-protocol.md); the field
  * numbers are parquet.thrift's.
  */
-import { parquetMetadata, parquetSchema } from 'hyparquet';
-import type { ColumnChunk, ColumnMetaData, FileMetaData, RowGroup, SchemaTree } from 'hyparquet';
+import { parquetMetadata } from 'hyparquet';
+import type { ColumnChunk, ColumnMetaData, FileMetaData, RowGroup, SchemaElement } from 'hyparquet';
 import { CompressionCodecs, Encodings, ParquetTypes } from 'hyparquet/src/constants.js';
-import { deserializeTCompactProtocol, readVarInt, readZigZag, readZigZagBigInt } from 'hyparquet/src/thrift.js';
+import { readVarInt, readZigZag, readZigZagBigInt } from 'hyparquet/src/thrift.js';
 import type { DataReader } from 'hyparquet';
 
 // Compact protocol element types.
@@ -54,6 +54,21 @@ function listHeader(reader: DataReader): { size: number; type: number } {
   return { size: short === 15 ? readVarInt(reader) : short, type: byte & 0x0f };
 }
 
+/**
+ * Steps over the fields of a struct, up to its STOP. Like skip, it allocates nothing: it runs for every field of
+ * every chunk a read does not want (some 100,000 on a live file), and a closure or header object per struct was
+ * 8 MB of garbage per read.
+ */
+function skipStruct(reader: DataReader): void {
+  for (;;) {
+    const byte = reader.view.getUint8(reader.offset++);
+    const type = byte & 0x0f;
+    if (type === 0) return;
+    if (byte >> 4 === 0) readZigZag(reader); // a field id in long form
+    skip(reader, type);
+  }
+}
+
 /** Steps over one value of `type`, building nothing. Reading past the footer's end throws (DataView bounds). */
 function skip(reader: DataReader, type: number): void {
   switch (type) {
@@ -78,7 +93,9 @@ function skip(reader: DataReader, type: number): void {
     }
     case LIST:
     case SET: {
-      const { size, type: element } = listHeader(reader);
+      const byte = reader.view.getUint8(reader.offset++);
+      const size = byte >> 4 === 15 ? readVarInt(reader) : byte >> 4;
+      const element = byte & 0x0f;
       if (element === TRUE || element === FALSE) reader.offset += size; // booleans in a list take a byte each
       else for (let i = 0; i < size; i++) skip(reader, element);
       return;
@@ -94,7 +111,7 @@ function skip(reader: DataReader, type: number): void {
       return;
     }
     case STRUCT:
-      readStruct(reader, (_, field) => skip(reader, field));
+      skipStruct(reader);
       return;
     default:
       throw new Error(`unknown thrift type ${type} at byte ${reader.offset}`);
@@ -103,47 +120,106 @@ function skip(reader: DataReader, type: number): void {
 
 const utf8 = new TextDecoder();
 
-/** hyparquet's ColumnChunk, from the thrift fields of one chunk, without statistics. */
-function columnChunk(fields: ReturnType<typeof deserializeTCompactProtocol>): ColumnChunk {
-  const meta = fields.field_3;
-  const meta_data: ColumnMetaData | undefined = meta && {
-    type: ParquetTypes[meta.field_1],
-    encodings: meta.field_2?.map((e: number) => Encodings[e]),
-    path_in_schema: meta.field_3.map((name: Uint8Array) => utf8.decode(name)),
-    codec: CompressionCodecs[meta.field_4],
-    num_values: meta.field_5,
-    total_uncompressed_size: meta.field_6,
-    total_compressed_size: meta.field_7,
-    data_page_offset: meta.field_9,
-    index_page_offset: meta.field_10,
-    dictionary_page_offset: meta.field_11,
-  };
-  return { file_path: fields.field_1 && utf8.decode(fields.field_1), file_offset: fields.field_2, meta_data };
+function readString(reader: DataReader): string {
+  const length = readVarInt(reader);
+  if (reader.offset + length > reader.view.byteLength) throw new Error(`a string at byte ${reader.offset} runs past the end of the footer`);
+  const text = utf8.decode(new Uint8Array(reader.view.buffer, reader.view.byteOffset + reader.offset, length));
+  reader.offset += length;
+  return text;
 }
 
-/** The leaf columns' paths in schema order: the order of every row group's column chunks. */
-function leafPaths(tree: SchemaTree): string[][] {
-  const leaves: string[][] = [];
-  const visit = (node: SchemaTree, path: string[]): void => {
-    if (node.children.length === 0) leaves.push(path);
-    else for (const child of node.children) visit(child, [...path, child.element.name]);
+/** A list of `element`-typed values, each read by `read`; a list of another element type is stepped over. */
+function readList<T>(reader: DataReader, element: number, read: () => T): T[] | undefined {
+  const { size, type } = listHeader(reader);
+  if (type !== element) {
+    for (let i = 0; i < size; i++) skip(reader, type);
+    return undefined;
+  }
+  const values = new Array<T>(size);
+  for (let i = 0; i < size; i++) values[i] = read();
+  return values;
+}
+
+/** ColumnMetaData's fields (parquet.thrift) that a read uses, by field id. */
+const META_TYPE = 1;
+const META_ENCODINGS = 2;
+const META_PATH = 3;
+const META_CODEC = 4;
+const META_SIZES: Record<number, keyof ColumnMetaData> = {
+  5: 'num_values',
+  6: 'total_uncompressed_size',
+  7: 'total_compressed_size',
+  9: 'data_page_offset',
+  10: 'index_page_offset',
+  11: 'dictionary_page_offset',
+};
+
+/** hyparquet's ColumnMetaData with the fields a read uses (statistics, encoding stats… are stepped over). */
+function readColumnMetaData(reader: DataReader): ColumnMetaData {
+  const meta: Record<string, unknown> = {
+    type: undefined,
+    encodings: undefined,
+    path_in_schema: [],
+    codec: undefined,
+    num_values: undefined,
+    total_uncompressed_size: undefined,
+    total_compressed_size: undefined,
+    data_page_offset: undefined,
+    index_page_offset: undefined,
+    dictionary_page_offset: undefined,
   };
-  for (const child of tree.children) visit(child, [child.element.name]);
+  readStruct(reader, (id, type) => {
+    if (id === META_TYPE && type === I32) meta.type = ParquetTypes[readZigZag(reader)];
+    else if (id === META_ENCODINGS && type === LIST) meta.encodings = readList(reader, I32, () => Encodings[readZigZag(reader)]);
+    else if (id === META_PATH && type === LIST) meta.path_in_schema = readList(reader, BINARY, () => readString(reader)) ?? [];
+    else if (id === META_CODEC && type === I32) meta.codec = CompressionCodecs[readZigZag(reader)];
+    else if (META_SIZES[id] && type === I64) meta[META_SIZES[id]] = readZigZagBigInt(reader);
+    else skip(reader, type);
+  });
+  return meta as unknown as ColumnMetaData;
+}
+
+/** hyparquet's ColumnChunk: file_path, file_offset and meta_data (the other fields are page indexes and encryption). */
+function readColumnChunk(reader: DataReader): ColumnChunk {
+  const chunk: Record<string, unknown> = { file_path: undefined, file_offset: undefined, meta_data: undefined };
+  readStruct(reader, (id, type) => {
+    if (id === 1 && type === BINARY) chunk.file_path = readString(reader);
+    else if (id === 2 && type === I64) chunk.file_offset = readZigZagBigInt(reader);
+    else if (id === 3 && type === STRUCT) chunk.meta_data = readColumnMetaData(reader);
+    else skip(reader, type);
+  });
+  return chunk as unknown as ColumnChunk;
+}
+
+/**
+ * For each leaf column of the flat schema list, in schema order (the order of every row group's column chunks):
+ * whether it is a top-level column that `wanted` names. A leaf is an element without children.
+ */
+function wantedLeaves(schema: readonly SchemaElement[], wanted: ReadonlySet<string>): boolean[] {
+  const leaves: boolean[] = [];
+  let next = 1;
+  const visit = (depth: number): void => {
+    const element = schema[next++];
+    if (!element) throw new Error(`the schema declares more columns than its ${schema.length} elements`);
+    if (element.num_children) for (let c = 0; c < element.num_children; c++) visit(depth + 1);
+    else leaves.push(depth === 0 && wanted.has(element.name));
+  };
+  for (let c = 0; c < (schema[0]?.num_children ?? 0); c++) visit(0);
   return leaves;
 }
 
-function readRowGroup(reader: DataReader, index: number, leaves: readonly string[][], wanted: readonly boolean[]): RowGroup {
+function readRowGroup(reader: DataReader, index: number, wanted: readonly boolean[]): RowGroup {
   const group: Record<string, unknown> = { columns: [] };
   readStruct(reader, (id, type) => {
     if (id === GROUP_COLUMNS && type === LIST) {
       const list = listHeader(reader);
-      if (list.type !== STRUCT || list.size !== leaves.length) {
-        throw new Error(`row group ${index} lists ${list.size} column chunks for the schema's ${leaves.length} columns`);
+      if (list.type !== STRUCT || list.size !== wanted.length) {
+        throw new Error(`row group ${index} lists ${list.size} column chunks for the schema's ${wanted.length} columns`);
       }
       const columns: ColumnChunk[] = [];
       for (let i = 0; i < list.size; i++) {
-        if (wanted[i]) columns.push(columnChunk(deserializeTCompactProtocol(reader)));
-        else skip(reader, STRUCT);
+        if (wanted[i]) columns.push(readColumnChunk(reader));
+        else skipStruct(reader);
       }
       group.columns = columns;
     } else if (GROUP_FIELDS[id] && type === I64) {
@@ -183,12 +259,11 @@ export function parquetFooter(footer: Uint8Array, wanted: ReadonlySet<string>): 
   rest.set([0x50, 0x41, 0x52, 0x31], restLength + 4); // "PAR1"
   const metadata = parquetMetadata(rest);
 
-  const leaves = leafPaths(parquetSchema(metadata));
-  const isWanted = leaves.map((path) => path.length === 1 && wanted.has(path[0]));
+  const isWanted = wantedLeaves(metadata.schema, wanted);
   reader.offset = groups.start;
   const { size, type } = listHeader(reader);
   if (size > 0 && type !== STRUCT) throw new Error(`the row-group list holds thrift type ${type}, not structs`);
   const row_groups: RowGroup[] = [];
-  for (let g = 0; g < size; g++) row_groups.push(readRowGroup(reader, g, leaves, isWanted));
+  for (let g = 0; g < size; g++) row_groups.push(readRowGroup(reader, g, isWanted));
   return { ...metadata, row_groups, metadata_length: footer.byteLength };
 }
