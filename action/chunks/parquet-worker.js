@@ -7,7 +7,7 @@ const __nap_filename = __nap_fileURLToPath(import.meta.url);
 const __nap_dirname_value = __nap_dirname(__nap_filename);
 import {
   drainBlocks
-} from "./chunk-HMWZ2FII.js";
+} from "./chunk-2YTHSAKQ.js";
 import {
   messageOf
 } from "./chunk-JOF6W7PE.js";
