@@ -13,8 +13,9 @@
  *   async run(ctx) {
  *     // ctx.datasets.live / ctx.datasets.large: prepared files (livePath, featuresJsonPath, featuresJson, rows, features)
  *     // ctx.measureInChild(modulePath, exportName, args, repeats?): runs `export async function exportName(args)` of
- *     //   modulePath in fresh child processes (tsx loaded), and returns per-run and median wall time, peak RSS and
- *     //   the function's JSON-serialisable result (e.g. a time it measured itself around just the work).
+ *     //   modulePath in fresh child processes (tsx loaded, under the Node of lib/case-node.ts), and returns per-run
+ *     //   and median wall time, peak RSS and the function's JSON-serialisable result (e.g. a time it measured itself
+ *     //   around just the work).
  *     return [figure, …];
  *   },
  * };
