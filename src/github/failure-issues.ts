@@ -11,7 +11,7 @@ import type { Reporter } from '../pipeline/ports.js';
 import { messageOf } from '../data/errors.js';
 import type { ErrorClass, ModelReport, RunReport } from '../pipeline/report.js';
 import type { GitHubClient } from './rest-client.js';
-import { createSanitizer, truncate, type Sanitize } from './sanitize.js';
+import { createSanitizer, inlineText, truncate, type Sanitize } from './sanitize.js';
 
 export const DEFAULT_ISSUE_LABEL = 'numerai-autopilot';
 const LABEL_COLOR = 'd73a4a';
@@ -266,7 +266,7 @@ async function listOpenIssues(client: GitHubClient, owner: string, repo: string,
     if (issue.pull_request) continue;
     const body = issue.body ?? '';
     const match = MARKER_PATTERN.exec(body);
-    const model = match ? safeDecode(match[1]) : body.startsWith(RUN_ISSUE_MARKER) ? RUN_KEY : undefined;
+    const model = match ? decodeMarkerName(match[1]) : body.startsWith(RUN_ISSUE_MARKER) ? RUN_KEY : undefined;
     if (model === undefined) continue;
     const list = byModel.get(model) ?? [];
     list.push({ number: issue.number, html_url: issue.html_url });
@@ -305,7 +305,7 @@ class IssueTexts {
   firstFailure(model: ModelReport): string {
     const body = [
       issueMarker(model.model),
-      `The Numerai submission of model **${inline(model.model)}** failed in round **${model.round}**.`,
+      `The Numerai submission of model **${inlineText(model.model)}** failed in round **${model.round}**.`,
       '',
       this.facts(model),
       '',
@@ -334,8 +334,8 @@ class IssueTexts {
   recovered(model: ModelReport): string {
     const what =
       model.status === 'submitted'
-        ? `Model **${inline(model.model)}** submitted for round **${model.round}**${model.submissionId ? ` (submission \`${inline(model.submissionId)}\`)` : ''}.`
-        : `Model **${inline(model.model)}** has a submission for round **${model.round}**${model.reason ? ` (${model.reason})` : ''}.`;
+        ? `Model **${inlineText(model.model)}** submitted for round **${model.round}**${model.submissionId ? ` (submission \`${inlineText(model.submissionId)}\`)` : ''}.`
+        : `Model **${inlineText(model.model)}** has a submission for round **${model.round}**${model.reason ? ` (${model.reason})` : ''}.`;
     return `${what} Closing this issue. [Run](${this.run.url})`;
   }
 
@@ -358,7 +358,7 @@ class IssueTexts {
         '',
         HINTS[error?.errorClass ?? 'InternalError'],
         '',
-        `After fixing the cause, run the workflow again (**Actions → ${inline(this.run.workflowName ?? '(this workflow)')} → Run workflow**, or **Re-run all jobs** on [the run](${this.run.url})).`,
+        `After fixing the cause, run the workflow again (**Actions → ${inlineText(this.run.workflowName ?? '(this workflow)')} → Run workflow**, or **Re-run all jobs** on [the run](${this.run.url})).`,
         '',
         'This issue gets a comment if a run fails this way again and is closed automatically by the next run that reaches the models.',
       ].join('\n'),
@@ -390,7 +390,7 @@ class IssueTexts {
     return [
       '| | |',
       '|---|---|',
-      `| Model | \`${inline(model.model)}\` |`,
+      `| Model | \`${inlineText(model.model)}\` |`,
       `| Round | ${model.round} |`,
       `| Stage | ${model.stage} |`,
       `| Error | \`${model.errorClass ?? 'InternalError'}\` |`,
@@ -412,20 +412,15 @@ class IssueTexts {
 
   private rerun(model: ModelReport): string {
     const file = workflowFileFromRef(this.run.workflowRef);
-    const where = this.run.workflowName ? `**Actions → ${inline(this.run.workflowName)} → Run workflow**` : '**Actions → (this workflow) → Run workflow**';
+    const where = this.run.workflowName ? `**Actions → ${inlineText(this.run.workflowName)} → Run workflow**` : '**Actions → (this workflow) → Run workflow**';
     const lines = [
-      `After fixing the cause, submit just this model from ${where} with \`models\` set to \`${inline(model.model)}\``,
+      `After fixing the cause, submit just this model from ${where} with \`models\` set to \`${inlineText(model.model)}\``,
       `(the run skips models that already have a submission for the round unless \`force\` is set).`,
     ];
     if (file) lines.push('', 'From a terminal:', '', '```sh', `gh workflow run ${file} -f models=${model.model}`, '```');
     lines.push('', `A transient failure can also be retried with **Re-run failed jobs** on [the run](${this.run.url}).`);
     return lines.join('\n');
   }
-}
-
-/** Keeps a value from breaking out of inline code or a table cell. */
-function inline(value: string): string {
-  return value.replace(/[`|\r\n]/g, ' ');
 }
 
 function statusOf(error: unknown): number | undefined {
@@ -439,7 +434,8 @@ function isAlreadyExists(error: unknown): boolean {
   return errors.some((e) => e.code === 'already_exists');
 }
 
-function safeDecode(value: string): string {
+/** The model name a marker carries (URI-encoded, so that any name fits); a malformed one is taken as written. */
+export function decodeMarkerName(value: string): string {
   try {
     return decodeURIComponent(value);
   } catch {

@@ -7,8 +7,8 @@
  */
 import type { ModelRoundsReport, RecentRoundsReport, RunReport } from '../pipeline/report.js';
 import { listRounds } from '../pipeline/lookback.js';
-import { DEFAULT_ISSUE_LABEL, IssueWriter, type FailureIssueOptions, type IssueLink, type OpenIssue } from './failure-issues.js';
-import { createSanitizer } from './sanitize.js';
+import { DEFAULT_ISSUE_LABEL, IssueWriter, decodeMarkerName, type FailureIssueOptions, type IssueLink, type OpenIssue } from './failure-issues.js';
+import { createSanitizer, inlineText } from './sanitize.js';
 
 const MARKER_PATTERN = /<!-- numerai-autopilot:missed-rounds=([^\s>]+) last=(\d+) -->/;
 
@@ -68,7 +68,7 @@ export async function syncMissedRoundIssues(report: RunReport, options: FailureI
       } else if (!state.behind && existing) {
         result.links[model.model] = await writer.close(
           existing,
-          `Model **${inline(model.model)}** submitted on time in round **${state.latestOnTime}**. Closing this issue. [Run](${options.run.url})`,
+          `Model **${inlineText(model.model)}** submitted on time in round **${state.latestOnTime}**. Closing this issue. [Run](${options.run.url})`,
         );
         logger.log('info', `Closed issue #${existing.number}: ${model.model} is on time again.`, { model: model.model });
       }
@@ -87,7 +87,7 @@ async function listMissedIssues(options: Pick<FailureIssueOptions, 'client' | 'o
     if (issue.pull_request) continue;
     const match = MARKER_PATTERN.exec(issue.body ?? '');
     if (!match) continue;
-    const model = safeDecode(match[1]);
+    const model = decodeMarkerName(match[1]);
     if (!byModel.has(model)) byModel.set(model, { number: issue.number, html_url: issue.html_url, last: Number(match[2]) });
   }
   return byModel;
@@ -104,7 +104,7 @@ function body(model: ModelRoundsReport, recent: RecentRoundsReport, runUrl: stri
   const latest = Math.max(...model.missed);
   return [
     missedRoundsMarker(model.model, latest),
-    `Model **${inline(model.model)}** has no on-time submission for ${listRounds(model.missed)}, according to Numerai's own records of ` +
+    `Model **${inlineText(model.model)}** has no on-time submission for ${listRounds(model.missed)}, according to Numerai's own records of ` +
       `its submissions. It is expected to answer ${which}.`,
     '',
     '| Round | What Numerai has |',
@@ -121,16 +121,4 @@ function body(model: ModelRoundsReport, recent: RecentRoundsReport, runUrl: stri
     '',
     `Last checked by [this run](${runUrl}). This issue gets a comment when a newer round is missed and is closed automatically once the model submits on time again.`,
   ].join('\n');
-}
-
-function inline(value: string): string {
-  return value.replace(/[`|\r\n]/g, ' ');
-}
-
-function safeDecode(value: string): string {
-  try {
-    return decodeURIComponent(value);
-  } catch {
-    return value;
-  }
 }

@@ -80,6 +80,11 @@ export function escapeHtml(text: string): string {
   return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 }
 
+/** Text for an issue's inline code or table cell: a backtick, `|` or line break would break out of it. */
+export function inlineText(value: string): string {
+  return value.replace(/[`|\r\n]/g, ' ');
+}
+
 function escapeRegExp(value: string): string {
   return value.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
