@@ -5,7 +5,7 @@
  * cannot be asked, the report says so and the run's result stays what it was.
  */
 import { messageOf } from '../data/errors.js';
-import { closedExpectedRounds, modelPunctuality, roundsToFetch } from './missed-rounds.js';
+import { answerOutcome, closedExpectedRounds, modelPunctuality, roundsToFetch } from './missed-rounds.js';
 import { modelFolderNames } from '../models/folders.js';
 import type { RoundPlan } from './plan.js';
 import type { Clock, NumeraiPort, Reporter } from './ports.js';
@@ -39,11 +39,7 @@ export async function lookBack(settings: LookbackSettings, ports: LookbackPorts,
       const open = plan.round;
       if (open) {
         const answers = submissions.filter((s) => s.round === open.number && s.tournament === plan.tournament);
-        const deadline = open.closeStakingTime?.getTime() ?? Infinity;
-        entry.current = {
-          number: open.number,
-          outcome: answers.some((s) => (s.insertedAt?.getTime() ?? 0) <= deadline) ? 'on-time' : answers.length > 0 ? 'late' : 'none',
-        };
+        entry.current = { number: open.number, outcome: answerOutcome(answers, open.closeStakingTime?.getTime() ?? Infinity) ?? 'none' };
       }
       result.models.push(entry);
       if (missed.length > 0 || late.length > 0) {

@@ -54,16 +54,23 @@ export function modelPunctuality(expected: readonly Round[], submissions: readon
   const result: ModelPunctuality = { rounds: [], missed: [], late: [] };
   for (const round of expected) {
     if (!(round.number >= first)) continue;
-    const deadline = round.closeStakingTime!.getTime();
     const answers = own.filter((s) => s.round === round.number);
-    // A submission without a time is taken as on time: Numerai recorded it for the round, and only a time can make it late.
-    const onTime = answers.some((s) => s.insertedAt === null || s.insertedAt.getTime() <= deadline);
-    const outcome: RoundOutcome = onTime ? 'on-time' : answers.length > 0 ? 'late' : 'missed';
+    const outcome: RoundOutcome = answerOutcome(answers, round.closeStakingTime!.getTime()) ?? 'missed';
     result.rounds.push({ number: round.number, outcome });
     if (outcome === 'missed') result.missed.push(round.number);
     if (outcome === 'late') result.late.push(round.number);
   }
   return result;
+}
+
+/**
+ * What a model's submissions for one round say against its on-time deadline: on time when one came by it, late when
+ * all came after it, undefined when there are none. A submission without a time counts as on time: Numerai recorded
+ * it for the round, and only a time can make it late.
+ */
+export function answerOutcome(answers: readonly SubmissionRecord[], deadlineMs: number): 'on-time' | 'late' | undefined {
+  if (answers.length === 0) return undefined;
+  return answers.some((s) => s.insertedAt === null || s.insertedAt.getTime() <= deadlineMs) ? 'on-time' : 'late';
 }
 
 /** How many recent rounds to ask for so that `lookback` expected ones are among them (5 rounds a week). */
