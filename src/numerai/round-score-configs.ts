@@ -5,7 +5,7 @@
  */
 
 import type { RoundScoreConfig, RoundScoring } from '../pipeline/ports.js';
-import { NumeraiError } from './errors.js';
+import { roundsShapeError } from './rounds.js';
 import { finiteOrNull } from './submission-scores.js';
 import type { GraphqlTransport } from './transport.js';
 
@@ -52,7 +52,7 @@ export async function roundScoring(transport: GraphqlTransport, tournament: numb
     const data = await transport.query<Record<string, unknown>>(roundScoringQuery(chunk.length), variables, { operation: 'rounds', auth: false });
     chunk.forEach((n, i) => {
       const list = data[`r${i}`];
-      if (!Array.isArray(list)) throw shapeError(`round ${n} was answered without a list`);
+      if (!Array.isArray(list)) throw roundsShapeError(`round ${n} was answered without a list`);
       const round = list.find((r): r is Record<string, unknown> => r !== null && typeof r === 'object' && (r as { number?: unknown }).number === n);
       if (round) out.push(parseRound(n, round));
     });
@@ -62,7 +62,7 @@ export async function roundScoring(transport: GraphqlTransport, tournament: numb
 
 function parseRound(number: number, raw: Record<string, unknown>): RoundScoring {
   const configs = raw.roundScoreConfigs;
-  if (configs !== null && configs !== undefined && !Array.isArray(configs)) throw shapeError(`round ${number} has roundScoreConfigs that are not a list`);
+  if (configs !== null && configs !== undefined && !Array.isArray(configs)) throw roundsShapeError(`round ${number} has roundScoreConfigs that are not a list`);
   return {
     number,
     resolveTime: typeof raw.resolveTime === 'string' ? raw.resolveTime : null,
@@ -89,8 +89,4 @@ function parseConfig(raw: unknown): RoundScoreConfig | null {
     maxMultiplier: finiteOrNull(c.maxMultiplier),
     totalScoreDays: Number.isInteger(c.totalScoreDays) ? (c.totalScoreDays as number) : null,
   };
-}
-
-function shapeError(detail: string): NumeraiError {
-  return new NumeraiError(`Numerai API call "rounds" answered unexpectedly: ${detail}.`, { kind: 'protocol', operation: 'rounds' });
 }

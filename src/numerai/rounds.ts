@@ -38,9 +38,9 @@ export async function currentRound(transport: GraphqlTransport, tournament: numb
   }
   const round = data.rounds?.[0] ?? null;
   if (round === null) return null;
-  if (!Number.isInteger(round.number)) throw shapeError(`round number ${JSON.stringify(round.number)} is not an integer`);
+  if (!Number.isInteger(round.number)) throw roundsShapeError(`round number ${JSON.stringify(round.number)} is not an integer`);
   const openTime = parseTime(round.openTime, 'openTime', round.number);
-  if (openTime === null) throw shapeError(`round ${round.number} has no openTime`);
+  if (openTime === null) throw roundsShapeError(`round ${round.number} has no openTime`);
   return {
     number: round.number,
     openTime,
@@ -80,7 +80,7 @@ export async function listRounds(transport: GraphqlTransport, tournament: number
     { tournament, status: filters.status ?? null, limit: filters.limit ?? null },
     { operation: 'rounds', auth: false },
   );
-  if (!Array.isArray(data.rounds)) throw shapeError('the rounds list is missing');
+  if (!Array.isArray(data.rounds)) throw roundsShapeError('the rounds list is missing');
   const rounds: Round[] = [];
   for (const round of data.rounds) {
     if (round === null || !Number.isInteger(round.number)) continue;
@@ -108,11 +108,12 @@ function parseTime(value: string | null | undefined, field: string, round: numbe
   if (value === null || value === undefined) return null;
   const date = new Date(value);
   if (typeof value !== 'string' || Number.isNaN(date.getTime())) {
-    throw shapeError(`round ${round} has ${field} ${JSON.stringify(value)}, which is not an ISO-8601 timestamp`);
+    throw roundsShapeError(`round ${round} has ${field} ${JSON.stringify(value)}, which is not an ISO-8601 timestamp`);
   }
   return date;
 }
 
-function shapeError(detail: string): NumeraiError {
+/** An answer of the "rounds" query that does not have the shape the client reads (also for round-score-configs.ts). */
+export function roundsShapeError(detail: string): NumeraiError {
   return new NumeraiError(`Numerai API call "rounds" answered unexpectedly: ${detail}.`, { kind: 'protocol', operation: 'rounds' });
 }
