@@ -242,12 +242,18 @@ export function parquetFooter(footer: Uint8Array, wanted: ReadonlySet<string>): 
   const reader: DataReader = { view: new DataView(footer.buffer, footer.byteOffset, footer.byteLength), offset: 0 };
   // Find the row-group list: everything else is read by hyparquet from a copy of the footer without it.
   let groups: { start: number; end: number } | undefined;
-  readStruct(reader, (id, type) => {
-    const start = reader.offset;
-    skip(reader, type);
-    if (id === FILE_ROW_GROUPS && type === LIST) groups = { start, end: reader.offset };
-  });
-  if (reader.offset > footer.byteLength) throw new Error('the footer ends in the middle of a field');
+  try {
+    readStruct(reader, (id, type) => {
+      const start = reader.offset;
+      skip(reader, type);
+      if (id === FILE_ROW_GROUPS && type === LIST) groups = { start, end: reader.offset };
+    });
+  } catch (error) {
+    // The DataView ends where the footer does: a read past it is a footer cut short, or a length in it that is wrong.
+    // This walk steps over every field, so the reads below never go past the end once it is through.
+    if (error instanceof RangeError) throw new Error(`the footer ends in the middle of a field (${footer.byteLength} bytes)`, { cause: error });
+    throw error;
+  }
   if (!groups) throw new Error('the footer has no row groups');
 
   const rest = new Uint8Array(footer.byteLength - (groups.end - groups.start) + 1 + 8);

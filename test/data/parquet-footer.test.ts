@@ -106,9 +106,71 @@ describe('parquetFooter', () => {
     const dataset = await writeSyntheticDataset(path.join(dir, 'damaged'), { seed: 4, rows: 20, features: 30, rowGroupSize: 8 });
     const { footer } = await footerOf(dataset.livePath);
     const wanted = new Set(['id', ...dataset.featuresJson.feature_sets.all]);
-    assert.throws(() => parquetFooter(footer.subarray(0, footer.length - 40), wanted));
-    assert.throws(() => parquetFooter(footer.subarray(0, Math.floor(footer.length / 2)), wanted));
+    assert.throws(() => parquetFooter(footer.subarray(0, footer.length - 40), wanted), /the footer ends in the middle of a field/);
+    assert.throws(() => parquetFooter(footer.subarray(0, Math.floor(footer.length / 2)), wanted), /the footer ends in the middle of a field/);
     assert.throws(() => parquetFooter(new Uint8Array(footer.length).fill(0xff), wanted));
-    assert.throws(() => parquetFooter(new Uint8Array(0), wanted));
+    assert.throws(() => parquetFooter(new Uint8Array(0), wanted), /the footer ends in the middle of a field/);
+  });
+
+  describe('footers written field by field', () => {
+    // Thrift compact protocol (i32/i64 as zigzag varints, binary, lists, structs): enough for a FileMetaData.
+    type Value = { i32: number } | { i64: number } | { bin: string } | { list: [number, Value[]] } | { struct: Fields };
+    type Fields = [number, Value][];
+    const varint = (n: number): number[] => (n < 0x80 ? [n] : [(n & 0x7f) | 0x80, ...varint(Math.floor(n / 128))]);
+    const zigzag = (n: number): number[] => varint(n >= 0 ? 2 * n : -2 * n - 1);
+    const typeOf = (v: Value): number => ('i32' in v ? 5 : 'i64' in v ? 6 : 'bin' in v ? 8 : 'list' in v ? 9 : 12);
+    const value = (v: Value): number[] => {
+      if ('i32' in v) return zigzag(v.i32);
+      if ('i64' in v) return zigzag(v.i64);
+      if ('bin' in v) return [...varint(Buffer.byteLength(v.bin)), ...Buffer.from(v.bin)];
+      if ('list' in v) return [(Math.min(v.list[1].length, 15) << 4) | v.list[0], ...(v.list[1].length >= 15 ? varint(v.list[1].length) : []), ...v.list[1].flatMap(value)];
+      return struct(v.struct);
+    };
+    const struct = (fields: Fields): number[] => {
+      let previous = 0;
+      const bytes = fields.flatMap(([id, v]) => {
+        const header = [((id - previous) << 4) | typeOf(v)];
+        previous = id;
+        return [...header, ...value(v)];
+      });
+      return [...bytes, 0];
+    };
+    const element = (name: string, extra: Fields = []): Value => ({ struct: [[4, { bin: name }], ...extra] });
+    const chunk = (name: string, offset: number): Value => ({
+      struct: [
+        [2, { i64: offset }],
+        [3, { struct: [[1, { i32: 1 }], [2, { list: [5, [{ i32: 0 }]] }], [3, { list: [8, [{ bin: name }]] }], [4, { i32: 0 }], [5, { i64: 4 }], [6, { i64: 20 }], [7, { i64: 20 }], [9, { i64: offset }]] }],
+      ],
+    });
+    /** A FileMetaData of `schema` (after the root) and one row group of `chunks`. */
+    const footer = (rootChildren: number, schema: Value[], chunks: Value[]): Uint8Array =>
+      Uint8Array.from(
+        struct([
+          [1, { i32: 2 }],
+          [2, { list: [12, [element('schema', [[5, { i32: rootChildren }]]), ...schema]] }],
+          [3, { i64: 4 }],
+          [4, { list: [12, [{ struct: [[1, { list: [12, chunks] }], [2, { i64: 40 }], [3, { i64: 4 }]] }]] }],
+        ]),
+      );
+    const columns = [element('id', [[1, { i32: 6 }]]), element('feature_a', [[1, { i32: 1 }]])];
+
+    test('a well-formed one reads as hyparquet reads it', () => {
+      const bytes = footer(2, columns, [chunk('id', 4), chunk('feature_a', 24)]);
+      const withTail = new Uint8Array([...bytes, ...new Uint8Array(new Uint32Array([bytes.length]).buffer), 0x50, 0x41, 0x52, 0x31]);
+      assertSameAsHyparquet(parquetFooter(bytes, new Set(['feature_a'])), parquetMetadata(withTail.buffer), new Set(['feature_a']));
+    });
+
+    test('a row group that lists another number of chunks than the schema has columns', () => {
+      assert.throws(() => parquetFooter(footer(2, columns, [chunk('id', 4)]), new Set(['id'])), /row group 0 lists 1 column chunks for the schema's 2 columns/);
+    });
+
+    test('a schema whose root declares more columns than it lists', () => {
+      assert.throws(() => parquetFooter(footer(3, columns, [chunk('id', 4), chunk('feature_a', 24)]), new Set(['id'])), /the schema declares more columns than its 3 elements/);
+    });
+
+    test('a footer without row groups', () => {
+      const bytes = Uint8Array.from(struct([[1, { i32: 2 }], [2, { list: [12, [element('schema', [[5, { i32: 0 }]])]] }], [3, { i64: 0 }]]));
+      assert.throws(() => parquetFooter(bytes, new Set()), /the footer has no row groups/);
+    });
   });
 });
