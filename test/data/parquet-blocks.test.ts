@@ -54,6 +54,10 @@ describe('readRanges', () => {
     assert.ok(reuse.bytes.length >= content.length && reuse.bytes !== memory, 'a larger read grows it');
   });
 
+  test('a file shorter than the size it was given (cut since) is a read error naming the offset', () => {
+    assert.throws(() => readRanges(fd, content.length + 100, [{ start: content.length - 10, end: content.length + 50 }]), /read 10 of 60 bytes at offset 299990/);
+  });
+
   test('a range outside the file is refused before anything is read', () => {
     assert.throws(() => readRanges(fd, content.length, [{ start: 10, end: 20 }, { start: 299_990, end: 300_010 }]), /bytes 299990–300010\) lies outside the 300000-byte file/);
   });
