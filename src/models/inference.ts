@@ -55,14 +55,14 @@ export async function runMember(
     ? convertedBatches(table, features, batchRows, fixedBatch ?? batchRows, fill, plan, context)
     : modelBatches(table, features, batchRows);
 
+  const feeder = new SharedMemoryFeeder();
   for (const batch of batches) {
     const n = batch.rowEnd - batch.rowStart;
     const feedRows = fixedBatch ?? n;
-    const input: InputArray = batch.values;
-    const tensor = new Tensor(plan.inputType, input, [feedRows, width]);
+    const run = (input: InputArray) => session.run({ [plan.inputName]: new Tensor(plan.inputType, input, [feedRows, width]) }, [plan.output.name]);
     let outputs;
     try {
-      outputs = await session.run({ [plan.inputName]: tensor }, [plan.output.name]);
+      outputs = await feeder.run(batch.values, run);
     } catch (error) {
       throw new ModelError(context.model, context.file, `onnxruntime failed on rows ${batch.rowStart}–${batch.rowEnd - 1}: ${messageOf(error)}`, {
         cause: error,
@@ -71,6 +71,44 @@ export async function runMember(
     readOutput(outputs[plan.output.name], plan, feedRows, n, result, batch.rowStart, context);
   }
   return result;
+}
+
+/**
+ * Whether this process's onnxruntime-node takes a typed array over shared memory, as a parallel read's table is
+ * (src/data/parquet-parallel.ts): Node-API hands one to addons from Node 24 on, and before that onnxruntime refuses
+ * it with "Invalid argument". Nothing says which Node did what, so the first shared batch tells. Undefined until then.
+ */
+let sharedMemoryAccepted: boolean | undefined;
+
+/** Feeds batches that may be views of shared memory: as they are where that works, else as a private copy. */
+class SharedMemoryFeeder {
+  private copy: InputArray | undefined;
+
+  async run<T>(values: InputArray, run: (input: InputArray) => Promise<T>): Promise<T> {
+    if (!(values.buffer instanceof SharedArrayBuffer) || sharedMemoryAccepted) return run(values);
+    if (sharedMemoryAccepted === false) return run(this.ownCopy(values));
+    let outputs: T;
+    try {
+      outputs = await run(values);
+    } catch {
+      // Refused, or failed for a reason of its own: a private copy tells which, and fails with the model's own error.
+      outputs = await run(this.ownCopy(values));
+      sharedMemoryAccepted = false;
+      return outputs;
+    }
+    sharedMemoryAccepted = true;
+    return outputs;
+  }
+
+  /** `values` copied into memory of this thread's own, reused from batch to batch. */
+  private ownCopy(values: InputArray): InputArray {
+    if (!this.copy || this.copy.length < values.length || this.copy.constructor !== values.constructor) {
+      this.copy = new (values.constructor as new (length: number) => InputArray)(values.length);
+    }
+    const copy = this.copy.subarray(0, values.length);
+    copy.set(values as never);
+    return copy;
+  }
 }
 
 /** Memory for one batch of input values: small beside the live table, large enough that few calls are made. */

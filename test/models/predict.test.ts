@@ -120,6 +120,19 @@ describe('predict on a live file', () => {
     assert.ok(maxAbsDiff(predictions, ref.predictions.ridge) <= 1e-6);
   });
 
+  test('a table in shared memory, as a parallel read gives it, is fed as it is', async () => {
+    // A parallel read's values live in a SharedArrayBuffer (src/data/parquet-parallel.ts). Node-API before Node 24
+    // hands such a typed array to no addon: onnxruntime-node refused it ("Invalid argument") whenever a model's
+    // columns were the table's own, in its order, so that its rows went in without a copy.
+    const values = new Float32Array(new SharedArrayBuffer(live.values.byteLength));
+    values.set(live.values);
+    const shared: FeatureTable = { ...live, values };
+    assert.deepEqual(shared.columns, featuresOf(model('gbt')), 'the model takes the table as it is');
+    for (const name of ['gbt', 'ensemble', 'int8_filled']) {
+      assert.deepEqual(await predict(model(name), shared, featuresOf(model(name))), await predict(model(name), live, featuresOf(model(name))), name);
+    }
+  });
+
   test('the result does not depend on the batch size', async () => {
     const whole = await predict(model('ensemble'), live, featuresOf(model('ensemble')), { batchRows: 10_000 });
     assert.deepEqual(await predict(model('ensemble'), live, featuresOf(model('ensemble')), { batchRows: 64 }), whole);
