@@ -39,6 +39,7 @@ import { importBuilt } from './lib/built.js';
 import { caseNode } from './lib/case-node.js';
 import { peakRssBytes } from './lib/peak-rss.js';
 import { median } from './lib/median.js';
+import { openRowWorkers } from './lib/row-workers.mjs';
 import type { Benchmark, Figure } from './run.js';
 
 // Our code as a runner runs it (see lib/built.ts).
@@ -238,6 +239,8 @@ interface Variant {
   file?: 'model.opset5.onnx';
   session?: Partial<InferenceSession.SessionOptions>;
   batchRows?: number;
+  /** Rows split over this many worker threads, one session of one intra-op thread each (bench/lib/row-workers.mjs). */
+  rowWorkers?: number;
 }
 
 interface ExploreArgs {
@@ -250,7 +253,7 @@ interface ExploreArgs {
 }
 
 export interface ExploreResult {
-  variants: { name: string; ms: number; medianMs: number; createMs: number; identical: boolean; maxAbsDiff: number }[];
+  variants: { name: string; ms: number; medianMs: number; createMs: number; addedMB: number; identical: boolean; maxAbsDiff: number }[];
 }
 
 /** Child case: the same model and rows under each onnxruntime option, interleaved; outputs compared bit for bit. */
@@ -263,35 +266,48 @@ export async function exploreOptions(args: ExploreArgs): Promise<ExploreResult> 
   const member = model.members[0];
   const folder = path.dirname(member.path);
   const cores = availableParallelism();
-  const sessions = [];
-  for (const variant of args.variants) {
-    const bytes = await readFile(path.join(folder, variant.file ?? path.basename(member.path)));
-    const start = performance.now();
-    const session = variant.session
-      ? await InferenceSession.create(bytes, { executionProviders: ['cpu'], intraOpNumThreads: cores, interOpNumThreads: 1, executionMode: 'sequential', graphOptimizationLevel: 'all', logSeverityLevel: 3, ...variant.session })
-      : await openSession(bytes);
-    sessions.push({ variant, session, createMs: performance.now() - start, times: [] as number[], output: new Float64Array(0) as Float64Array<ArrayBufferLike> });
-  }
   const context = { model: model.name, file: member.file };
-  for (const entry of sessions) entry.output = await runMember(entry.session, member.plan, table, features, context, { batchRows: entry.variant.batchRows });
+  const entries = [];
+  for (const variant of args.variants) {
+    const file = path.join(folder, variant.file ?? path.basename(member.path));
+    const rssBefore = rssMB();
+    const start = performance.now();
+    let predict: () => Promise<Float64Array>;
+    let release: () => Promise<void>;
+    if (variant.rowWorkers) {
+      const workers = await openRowWorkers(file, member.plan, variant.rowWorkers);
+      predict = () => workers.predict(table, features);
+      release = () => workers.release();
+    } else {
+      const bytes = await readFile(file);
+      const session = variant.session
+        ? await InferenceSession.create(bytes, { executionProviders: ['cpu'], intraOpNumThreads: cores, interOpNumThreads: 1, executionMode: 'sequential', graphOptimizationLevel: 'all', logSeverityLevel: 3, ...variant.session })
+        : await openSession(bytes);
+      predict = () => runMember(session, member.plan, table, features, context, { batchRows: variant.batchRows });
+      release = () => session.release();
+    }
+    const createMs = performance.now() - start;
+    entries.push({ variant, predict, release, createMs, addedMB: rssMB() - rssBefore, times: [] as number[], output: new Float64Array(0) as Float64Array<ArrayBufferLike> });
+  }
+  for (const entry of entries) entry.output = await entry.predict();
   for (let i = 0; i < args.repeats; i++) {
-    for (const entry of sessions) {
+    for (const entry of entries) {
       const start = performance.now();
-      entry.output = await runMember(entry.session, member.plan, table, features, context, { batchRows: entry.variant.batchRows });
+      entry.output = await entry.predict();
       entry.times.push(performance.now() - start);
     }
   }
-  const baseline = sessions[0].output;
-  const variants = sessions.map((entry) => {
+  const baseline = entries[0].output;
+  const variants = entries.map((entry) => {
     let maxAbsDiff = 0;
     let identical = true;
     for (let r = 0; r < baseline.length; r++) {
       if (!Object.is(entry.output[r], baseline[r])) identical = false;
       maxAbsDiff = Math.max(maxAbsDiff, Math.abs(entry.output[r] - baseline[r]));
     }
-    return { name: entry.variant.name, ms: Math.min(...entry.times), medianMs: median(entry.times), createMs: entry.createMs, identical, maxAbsDiff };
+    return { name: entry.variant.name, ms: Math.min(...entry.times), medianMs: median(entry.times), createMs: entry.createMs, addedMB: entry.addedMB, identical, maxAbsDiff };
   });
-  for (const entry of sessions) await entry.session.release();
+  for (const entry of entries) await entry.release();
   return { variants };
 }
 
@@ -324,6 +340,7 @@ function optionVariants(spec: ModelSpec, threads: number): Variant[] {
     { name: 'batch 3,360 rows', batchRows: 3360 },
     { name: 'batch 6,720 rows (one run)', batchRows: 6720 },
     { name: 'opset 5 TreeEnsemble', file: 'model.opset5.onnx' },
+    { name: `rows split over ${threads} worker threads, 1 intra-op thread each`, rowWorkers: threads },
   ];
   if (spec.name === 'example_shape') return all;
   const kept = new Set(['default (openSession)', 'intra-op threads 1', 'batch 512 rows', 'batch 6,720 rows (one run)', 'opset 5 TreeEnsemble']);
@@ -401,7 +418,7 @@ const benchmark: Benchmark = {
           unit: 'ms',
           value: variant.ms,
           reference: { name: 'default', value: base.ms },
-          note: `fastest of ${repeats} interleaved runs (medians ${variant.medianMs.toFixed(0)} vs ${base.medianMs.toFixed(0)} ms); outputs ${variant.identical ? 'identical to the bit' : `differ by up to ${variant.maxAbsDiff.toExponential(2)}`}; session ${variant.createMs.toFixed(0)} ms`,
+          note: `fastest of ${repeats} interleaved runs (medians ${variant.medianMs.toFixed(0)} vs ${base.medianMs.toFixed(0)} ms); outputs ${variant.identical ? 'identical to the bit' : `differ by up to ${variant.maxAbsDiff.toExponential(2)}`}; session ${variant.createMs.toFixed(0)} ms${variant.addedMB >= 1 ? `, adding ${variant.addedMB.toFixed(0)} MB of RSS` : ''}`,
         });
       }
     }

@@ -28,6 +28,7 @@
  */
 import { execFileSync, fork } from 'node:child_process';
 import { readdir } from 'node:fs/promises';
+import { availableParallelism, cpus } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { defaultCacheDir, prepareDataset, type PreparedDataset } from './lib/datasets.js';
@@ -188,7 +189,9 @@ async function main(): Promise<void> {
   }
 
   if (options.json) {
-    const machine = { node: execFileSync(caseNode, ['--version'], { encoding: 'utf8' }).trim(), platform: `${process.platform}/${process.arch}`, repeats: options.repeats };
+    // The processor, since a ratio against another program's code can move with it (docs/benchmarks.md).
+    const cpu = `${cpus()[0]?.model.trim() ?? 'unknown'}, ${availableParallelism()} cores`;
+    const machine = { node: execFileSync(caseNode, ['--version'], { encoding: 'utf8' }).trim(), platform: `${process.platform}/${process.arch}`, cpu, repeats: options.repeats };
     const out = figures.map((f) => ({ ...f, ratio: ratioOf(f), verdict: verdict(f) || undefined }));
     console.log(JSON.stringify({ machine, figures: out }, null, 2));
   } else {
