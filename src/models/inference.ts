@@ -75,8 +75,9 @@ export async function runMember(
 
 /**
  * Whether this process's onnxruntime-node takes a typed array over shared memory, as a parallel read's table is
- * (src/data/parquet-parallel.ts): Node-API hands one to addons from Node 24 on, and before that onnxruntime refuses
- * it with "Invalid argument". Nothing says which Node did what, so the first shared batch tells. Undefined until then.
+ * (src/data/parquet-parallel.ts). Node-API hands one to addons on the Node 24 the action runs on; on Node 20, which
+ * the CLI also runs on, onnxruntime refuses it with "Invalid argument". Node-API's support for shared memory grew over
+ * several releases and nothing tells a program which it has, so the first shared batch tells. Undefined until then.
  */
 let sharedMemoryAccepted: boolean | undefined;
 
@@ -87,17 +88,16 @@ class SharedMemoryFeeder {
   async run<T>(values: InputArray, run: (input: InputArray) => Promise<T>): Promise<T> {
     if (!(values.buffer instanceof SharedArrayBuffer) || sharedMemoryAccepted) return run(values);
     if (sharedMemoryAccepted === false) return run(this.ownCopy(values));
-    let outputs: T;
     try {
-      outputs = await run(values);
+      const outputs = await run(values);
+      sharedMemoryAccepted = true;
+      return outputs;
     } catch {
       // Refused, or failed for a reason of its own: a private copy tells which, and fails with the model's own error.
-      outputs = await run(this.ownCopy(values));
+      const outputs = await run(this.ownCopy(values));
       sharedMemoryAccepted = false;
       return outputs;
     }
-    sharedMemoryAccepted = true;
-    return outputs;
   }
 
   /** `values` copied into memory of this thread's own, reused from batch to batch. */
