@@ -141,7 +141,7 @@ describe('the installed package', () => {
 
   test('predict offline under the machine\'s older Node, on a table read by two threads', { skip: OLDER_NODE ? false : 'no Node older than 24 on the PATH' }, () => {
     // A tree model on the table exactly as read: its rows go to onnxruntime as views of the shared memory the
-    // decode threads wrote, which Node-API before Node 24 does not hand to addons.
+    // decode threads wrote, which Node-API on Node 20 does not hand to addons (it failed before the engine copied them).
     const older = join(work, 'older-node');
     mkdirSync(join(older, 'models'), { recursive: true });
     cpSync(join(ROOT, 'models/example_gbt'), join(older, 'models/my_gbt'), { recursive: true });

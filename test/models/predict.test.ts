@@ -120,10 +120,11 @@ describe('predict on a live file', () => {
     assert.ok(maxAbsDiff(predictions, ref.predictions.ridge) <= 1e-6);
   });
 
-  test('a table in shared memory, as a parallel read gives it, is fed as it is', async () => {
-    // A parallel read's values live in a SharedArrayBuffer (src/data/parquet-parallel.ts). Node-API before Node 24
-    // hands such a typed array to no addon: onnxruntime-node refused it ("Invalid argument") whenever a model's
-    // columns were the table's own, in its order, so that its rows went in without a copy.
+  test('a table in shared memory, as a parallel read gives it, predicts what it does in memory of its own', async () => {
+    // A parallel read's values live in a SharedArrayBuffer (src/data/parquet-parallel.ts). Node-API on Node 20 hands
+    // such a typed array to no addon: onnxruntime-node refused it ("Invalid argument") whenever a model's columns
+    // were the table's own, in its order, so that its rows went in without a copy. The suite runs on Node 24, where
+    // the views go in as they are; test/cli/installed.test.ts runs the Node 20 path.
     const values = new Float32Array(new SharedArrayBuffer(live.values.byteLength));
     values.set(live.values);
     const shared: FeatureTable = { ...live, values };
