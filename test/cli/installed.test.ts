@@ -151,7 +151,7 @@ describe('the installed package', () => {
     assert.deepEqual(report.models.map(({ model, status, error }) => [model, status, error]), [['my_gbt', 'dry-run', undefined]]);
   });
 
-  test('sandbox --models-dir knows the participant\'s model: predict, then submit against it', async () => {
+  test('sandbox --models-dir knows the participant\'s model: predict, submit, then submit again from the older Node', async () => {
     sandbox = spawn(NODE_24, [bin(), 'sandbox', '--port', '0', '--rows', '200', '--models-dir', 'models'], {
       cwd: repo,
       env: environment(),
@@ -181,5 +181,13 @@ describe('the installed package', () => {
     const report = JSON.parse(submit.stdout) as { models: { model: string; status: string; submissionId?: string }[] };
     assert.equal(report.models[0].model, 'my_ridge');
     assert.equal(report.models[0].status, 'submitted');
+
+    // The same account from the machine's older Node: the API client and the plan see the submission just made.
+    if (OLDER_NODE) {
+      const again = run(OLDER_NODE, [bin(), 'submit', '--json'], { cwd: repo, env: keys });
+      assert.equal(again.code, 0, again.output);
+      const skipped = JSON.parse(again.stdout) as { models: { model: string; status: string }[] };
+      assert.deepEqual(skipped.models.map(({ model, status }) => [model, status]), [['my_ridge', 'skipped']]);
+    }
   });
 });
