@@ -15,9 +15,9 @@
  * - (example shape) a run of 10 such models through the default engine's predict, as the pipeline does one model
  *   after the other: peak RSS ≤ the largest single session + the dense matrix + 200 MB.
  * - what each onnxruntime option gives (every option on the example shape, those that change how trees are walked on
- *   the large one, see optionVariants): intra-op threads, graph optimization level, execution mode, rows per run, and
- *   the same trees as ai.onnx.ml 5's TreeEnsemble operator; each variant's predictions are compared with the
- *   default's bit for bit.
+ *   the large one, see optionVariants): intra-op threads, graph optimization level, execution mode, rows per run, the
+ *   same trees as ai.onnx.ml 5's TreeEnsemble operator, and the rows split over worker threads with a one-thread
+ *   session each; each variant's predictions are compared with the default's bit for bit.
  *
  * Without /usr/bin/python3 and its xgboost module, the cases are skipped with a note. Training takes minutes on an idle
  * 2-core machine (the example shape: ~3,000 s of wall time on a heavily shared one); BENCH_MODELS=example_shape limits
@@ -325,7 +325,7 @@ async function xgboostPredict(folder: string, rowsPath: string, width: number, t
 /**
  * The onnxruntime options tried on a model, the default session first. Every option on the example shape; on the
  * large model (each session holds hundreds of MB, and they are all open at once) the ones that change how trees are
- * walked: threads, rows per run and the opset-5 operator.
+ * walked: threads, rows per run and the opset-5 operator (not the row workers: a 1 GB session per core).
  */
 function optionVariants(spec: ModelSpec, threads: number): Variant[] {
   const all: Variant[] = [
