@@ -76,6 +76,7 @@ before(async () => {
   const pairFiles = { 'ridge.onnx': 'ridge.onnx', 'int8.onnx': 'ridge_int8.onnx' };
   await addModel(models.dir, 'pair', pair, pairFiles);
   await addModel(models.dir, 'pair_filled', `${pair}fill_missing: 2\n`, pairFiles);
+  await addModel(models.dir, 'fails_at_run', `${base}onnx: model.onnx\n`, { 'model.onnx': 'reshape_fails.onnx' });
   for (const result of await loadModels(models.dir)) {
     assert.ok(result.ok, result.name);
     loaded.set(result.name, result.model);
@@ -142,6 +143,22 @@ describe('predict on a live file', () => {
 
 describe('runtime failures', () => {
   const withNan = () => tableFrom(ref.input_with_nan, ref.features);
+
+  test('a failure inside onnxruntime names the model, the file and the rows, from plain or shared memory', async () => {
+    // A shared batch that fails is tried again from a copy (src/models/inference.ts): the copy fails the same way, and
+    // onnxruntime's own error is the one reported.
+    const values = new Float32Array(new SharedArrayBuffer(live.values.byteLength));
+    values.set(live.values);
+    for (const table of [live, { ...live, values }]) {
+      await assert.rejects(predict(model('fails_at_run'), table, featuresOf(model('fails_at_run'))), (error: unknown) => {
+        assert.ok(error instanceof ModelError);
+        assert.match(error.message, /^model fails_at_run: .*model\.onnx: onnxruntime failed on rows 0–199: .*reshape/i);
+        return true;
+      });
+    }
+    // and the next model still predicts from the shared table
+    assert.deepEqual(await predict(model('gbt'), { ...live, values }, featuresOf(model('gbt'))), await predict(model('gbt'), live, featuresOf(model('gbt'))));
+  });
 
   test('NaN predictions name the first row and suggest fill_missing', async () => {
     await assert.rejects(predict(model('ridge_nan'), withNan(), ref.features), (error: unknown) => {
