@@ -50,8 +50,13 @@ function readStruct(reader: DataReader, visit: (id: number, type: number) => voi
 
 function listHeader(reader: DataReader): { size: number; type: number } {
   const byte = reader.view.getUint8(reader.offset++);
-  const short = byte >> 4;
-  return { size: short === 15 ? readVarInt(reader) : short, type: byte & 0x0f };
+  return { size: listSize(reader, byte), type: byte & 0x0f };
+}
+
+/** A list's size, from its header byte: in the byte's high nibble, or (15 there) in the varint after it. */
+function listSize(reader: DataReader, header: number): number {
+  const short = header >> 4;
+  return short === 15 ? readVarInt(reader) : short;
 }
 
 /**
@@ -93,9 +98,10 @@ function skip(reader: DataReader, type: number): void {
     }
     case LIST:
     case SET: {
-      const byte = reader.view.getUint8(reader.offset++);
-      const size = byte >> 4 === 15 ? readVarInt(reader) : byte >> 4;
-      const element = byte & 0x0f;
+      // listHeader's fields without its object: this runs for every list of every chunk stepped over.
+      const header = reader.view.getUint8(reader.offset++);
+      const size = listSize(reader, header);
+      const element = header & 0x0f;
       if (element === TRUE || element === FALSE) reader.offset += size; // booleans in a list take a byte each
       else for (let i = 0; i < size; i++) skip(reader, element);
       return;
