@@ -81,7 +81,10 @@ export async function runMember(
  */
 let sharedMemoryAccepted: boolean | undefined;
 
-/** Feeds batches that may be views of shared memory: as they are where that works, else as a private copy. */
+/**
+ * Feeds batches that may be views of shared memory: as they are where that works, else as a private copy. One per
+ * runMember call, so every batch it copies has the model's one input type.
+ */
 class SharedMemoryFeeder {
   private copy: InputArray | undefined;
 
@@ -102,7 +105,7 @@ class SharedMemoryFeeder {
 
   /** `values` copied into memory of this thread's own, reused from batch to batch. */
   private ownCopy(values: InputArray): InputArray {
-    if (!this.copy || this.copy.length < values.length || this.copy.constructor !== values.constructor) {
+    if (!this.copy || this.copy.length < values.length) {
       this.copy = new (values.constructor as new (length: number) => InputArray)(values.length);
     }
     const copy = this.copy.subarray(0, values.length);
