@@ -56,7 +56,6 @@ export interface OverheadResult {
   features: number;
 }
 
-
 async function loadOne(modelsDir: string, name: string): Promise<LoadedModel> {
   const [result] = await loadModels(modelsDir, { only: [name] });
   if (!result.ok) throw new Error(`${name} did not load: ${JSON.stringify(result.errors)}`);

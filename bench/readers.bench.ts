@@ -14,7 +14,6 @@ import type { ReadCaseResult } from './lib/reader-cases.js';
 
 const cases = path.join(path.dirname(fileURLToPath(import.meta.url)), 'lib', 'reader-cases.ts');
 
-
 const benchmark: Benchmark = {
   name: 'readers',
   async run(ctx) {
