@@ -13,9 +13,10 @@
  * (load.ts), and a run finds out when it opens the session to predict.
  *
  * The messages are onnx.proto3's (ModelProto, GraphProto, ValueInfoProto, TypeProto, TensorShapeProto, TensorProto);
- * the wire format is protobuf's (varints, length-delimited fields).
+ * the wire format is protobuf's (protobuf.ts).
  */
 import type { OnnxSignature, ValueInfo } from './onnx-session.js';
+import { message, readMessage, text } from './protobuf.js';
 
 /** TensorProto.DataType → onnxruntime-node's type names (its backend's dataTypeStrings). */
 const ELEMENT_TYPES: Record<number, string> = {
@@ -38,58 +39,6 @@ const ELEMENT_TYPES: Record<number, string> = {
   21: 'uint4',
   22: 'int4',
 };
-
-const VARINT = 0;
-const FIXED64 = 1;
-const BYTES = 2;
-const FIXED32 = 5;
-
-type FieldValue = number | Uint8Array;
-
-/** Calls `visit` with each field of the message in `bytes`: varints as numbers, length-delimited fields as bytes. */
-function readMessage(bytes: Uint8Array, visit: (field: number, value: FieldValue) => void): void {
-  let offset = 0;
-  const varint = (): number => {
-    let value = 0;
-    for (let shift = 0; ; shift += 7) {
-      if (offset >= bytes.length) throw new Error(`a number runs past the end of its message (byte ${offset})`);
-      if (shift > 63) throw new Error(`a number longer than 10 bytes at byte ${offset}`);
-      const byte = bytes[offset++];
-      value += (byte & 0x7f) * 2 ** shift;
-      if (!(byte & 0x80)) return value;
-    }
-  };
-  while (offset < bytes.length) {
-    const at = offset;
-    const key = varint();
-    const field = Math.floor(key / 8);
-    const wire = key % 8;
-    if (field === 0) throw new Error(`field number 0 at byte ${at}`);
-    if (wire === VARINT) visit(field, varint());
-    else if (wire === FIXED64 || wire === FIXED32) offset += wire === FIXED64 ? 8 : 4;
-    else if (wire === BYTES) {
-      const length = varint();
-      if (offset + length > bytes.length) throw new Error(`a field of ${length} bytes at byte ${at} runs past the end of its message`);
-      visit(field, bytes.subarray(offset, offset + length));
-      offset += length;
-    } else {
-      throw new Error(`wire type ${wire} at byte ${at} is not protobuf's`);
-    }
-    if (offset > bytes.length) throw new Error(`the last field runs past the end of its message`);
-  }
-}
-
-const utf8 = new TextDecoder('utf-8', { fatal: true });
-
-function text(value: FieldValue): string {
-  if (typeof value === 'number') throw new Error('a name is a number, not text');
-  return utf8.decode(value);
-}
-
-function message(value: FieldValue): Uint8Array {
-  if (typeof value === 'number') throw new Error('a message field holds a number');
-  return value;
-}
 
 /** TensorShapeProto → dimensions, null where symbolic or unset. */
 function shapeOf(bytes: Uint8Array): (number | null)[] | null {

@@ -1,0 +1,96 @@
+/**
+ * protobuf's wire format, as far as reading ONNX files needs it: varints, 32-bit floats and length-delimited fields
+ * (strings, nested messages, packed repeated numbers). Used by onnx-signature.ts (a model's inputs and outputs) and
+ * tree-ensemble.ts (a tree ensemble's attributes), which both read a few fields of a file onnxruntime has not seen.
+ */
+
+const VARINT = 0;
+const FIXED64 = 1;
+const BYTES = 2;
+const FIXED32 = 5;
+
+/**
+ * A field's value: a varint as a number (exact up to 2^53), a fixed32 as the float32 it holds (ONNX's only fixed32
+ * fields are floats), a length-delimited field as its bytes. fixed64 fields (doubles) are stepped over.
+ */
+export type FieldValue = number | Uint8Array;
+
+/** Calls `visit` with each field of the message in `bytes`. Throws where the bytes stop being protobuf. */
+export function readMessage(bytes: Uint8Array, visit: (field: number, value: FieldValue) => void): void {
+  let offset = 0;
+  const varint = (): number => {
+    let value = 0;
+    for (let shift = 0; ; shift += 7) {
+      if (offset >= bytes.length) throw new Error(`a number runs past the end of its message (byte ${offset})`);
+      if (shift > 63) throw new Error(`a number longer than 10 bytes at byte ${offset}`);
+      const byte = bytes[offset++];
+      value += (byte & 0x7f) * 2 ** shift;
+      if (!(byte & 0x80)) return value;
+    }
+  };
+  while (offset < bytes.length) {
+    const at = offset;
+    const key = varint();
+    const field = Math.floor(key / 8);
+    const wire = key % 8;
+    if (field === 0) throw new Error(`field number 0 at byte ${at}`);
+    if (wire === VARINT) visit(field, varint());
+    else if (wire === FIXED32) {
+      if (offset + 4 > bytes.length) throw new Error(`a float at byte ${at} runs past the end of its message`);
+      visit(field, new DataView(bytes.buffer, bytes.byteOffset + offset, 4).getFloat32(0, true));
+      offset += 4;
+    } else if (wire === FIXED64) offset += 8;
+    else if (wire === BYTES) {
+      const length = varint();
+      if (offset + length > bytes.length) throw new Error(`a field of ${length} bytes at byte ${at} runs past the end of its message`);
+      visit(field, bytes.subarray(offset, offset + length));
+      offset += length;
+    } else {
+      throw new Error(`wire type ${wire} at byte ${at} is not protobuf's`);
+    }
+    if (offset > bytes.length) throw new Error(`the last field runs past the end of its message`);
+  }
+}
+
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+export function text(value: FieldValue): string {
+  if (typeof value === 'number') throw new Error('a name is a number, not text');
+  return utf8.decode(value);
+}
+
+export function message(value: FieldValue): Uint8Array {
+  if (typeof value === 'number') throw new Error('a message field holds a number');
+  return value;
+}
+
+/** Appends a repeated varint field's values, whether written packed (one length-delimited field) or one by one. */
+export function pushVarints(value: FieldValue, into: number[]): void {
+  if (typeof value === 'number') {
+    into.push(value);
+    return;
+  }
+  let offset = 0;
+  while (offset < value.length) {
+    let number = 0;
+    for (let shift = 0; ; shift += 7) {
+      if (offset >= value.length) throw new Error('a packed number runs past the end of its field');
+      if (shift > 63) throw new Error('a packed number longer than 10 bytes');
+      const byte = value[offset++];
+      number += (byte & 0x7f) * 2 ** shift;
+      if (!(byte & 0x80)) break;
+    }
+    into.push(number);
+  }
+}
+
+/** Appends a repeated float field's values, packed or one by one. */
+export function pushFloats(value: FieldValue, into: number[]): void {
+  if (typeof value === 'number') {
+    into.push(value);
+    return;
+  }
+  if (value.length % 4 !== 0) throw new Error(`a packed float field of ${value.length} bytes (not a multiple of 4)`);
+  const view = new DataView(value.buffer, value.byteOffset, value.length);
+  for (let offset = 0; offset < value.length; offset += 4) into.push(view.getFloat32(offset, true));
+}
