@@ -1,40 +1,46 @@
 /**
  * A loaded model's predictions on a feature table: every ONNX member run, an ensemble rank-averaged, the result
- * post-processed (rank into (0, 1) by default). Sessions live only as long as they are needed.
+ * post-processed (rank into (0, 1) by default). Open members (onnxruntime sessions, compiled trees) live only as
+ * long as they are needed.
  */
-import { readFile } from 'node:fs/promises';
 import { columnIndexes, type FeatureTable } from '../data/table.js';
 import { ModelError } from './errors.js';
-import { runMember, type RunOptions } from './inference.js';
+import type { RunOptions } from './inference.js';
 import type { LoadedMember, LoadedModel } from './load.js';
-import { openSession, type InferenceSession, type SessionOptions } from './onnx-session.js';
+import { openMember, type OpenMember } from './members.js';
+import type { SessionOptions } from './onnx-session.js';
 import { postprocess, rankAverage } from './postprocess.js';
 
 export interface PredictOptions {
   /** Rows per onnxruntime call; smaller bounds memory, larger saves per-call overhead. */
   batchRows?: number;
-  /** onnxruntime's intra-op threads (default: every core). */
+  /** Threads for a model (onnxruntime's intra-op threads, or the tree kernel's); default every core. */
   threads?: number;
 }
 
-/** A model with its ONNX sessions open: predict as often as needed, then release. */
+/** A model with its members open (onnxruntime sessions or compiled trees): predict as often as needed, then release. */
 export class OpenModel {
   private released = false;
 
   private constructor(
     readonly model: LoadedModel,
-    private readonly sessions: InferenceSession[],
+    private readonly members: OpenMember[],
   ) {}
 
+  /** Which engine runs each member, in model.yml's order. */
+  get engines(): OpenMember['engine'][] {
+    return this.members.map((member) => member.engine);
+  }
+
   static async open(model: LoadedModel, options: SessionOptions = {}): Promise<OpenModel> {
-    const sessions: InferenceSession[] = [];
+    const members: OpenMember[] = [];
     try {
-      for (const member of model.members) sessions.push(await openMemberSession(model, member, options));
+      for (const member of model.members) members.push(await openMember(model, member, options));
     } catch (error) {
-      await Promise.all(sessions.map((s) => s.release()));
+      await Promise.all(members.map((m) => m.release()));
       throw error;
     }
-    return new OpenModel(model, sessions);
+    return new OpenModel(model, members);
   }
 
   /** Each member's raw predictions (the chosen output column), in row order. */
@@ -43,7 +49,7 @@ export class OpenModel {
     const runOptions: RunOptions = { batchRows: options.batchRows, fillMissing: this.model.fillMissing };
     const outputs: Float64Array[] = [];
     for (const [i, member] of this.model.members.entries()) {
-      const raw = await runMember(this.sessions[i], member.plan, table, features, { model: this.model.name, file: member.file }, runOptions);
+      const raw = await this.members[i].run(table, features, { model: this.model.name, file: member.file }, runOptions);
       checkFinite(this.model, member, raw, table, features);
       outputs.push(raw);
     }
@@ -62,7 +68,7 @@ export class OpenModel {
   async release(): Promise<void> {
     if (this.released) return;
     this.released = true;
-    await Promise.all(this.sessions.map((s) => s.release()));
+    await Promise.all(this.members.map((m) => m.release()));
   }
 }
 
@@ -70,7 +76,7 @@ export function openModel(model: LoadedModel, options: SessionOptions = {}): Pro
   return OpenModel.open(model, options);
 }
 
-/** Opens the model's sessions, predicts every row of `table` and releases the sessions. */
+/** Opens the model's members, predicts every row of `table` and releases them. */
 export async function predict(
   model: LoadedModel,
   table: FeatureTable,
@@ -82,21 +88,6 @@ export async function predict(
     return await open.predict(table, features, options);
   } finally {
     await open.release();
-  }
-}
-
-async function openMemberSession(model: LoadedModel, member: LoadedMember, options: SessionOptions): Promise<InferenceSession> {
-  let bytes: Uint8Array;
-  try {
-    bytes = await readFile(member.path);
-  } catch (error) {
-    throw new ModelError(model.name, member.file, `cannot be read (${(error as NodeJS.ErrnoException).code ?? String(error)})`, { cause: error });
-  }
-  try {
-    return await openSession(bytes, options);
-  } catch (error) {
-    const reason = error instanceof Error ? error.message.split('\n')[0] : String(error);
-    throw new ModelError(model.name, member.file, `onnxruntime cannot load it: ${reason}`, { cause: error });
   }
 }
 

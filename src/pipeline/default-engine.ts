@@ -13,7 +13,7 @@ import { submissionCsv } from '../submission/csv.js';
 import type { EngineModel, ModelLoadResult, PredictionEngine } from './engine.js';
 
 export interface EngineOptions {
-  /** CPU threads for the live file's decode and onnxruntime's intra-op work; 0 = every core. */
+  /** CPU threads for the live file's decode and a model's work (onnxruntime's intra-op threads, the tree kernel's); 0 = every core. */
   threads?: number;
 }
 

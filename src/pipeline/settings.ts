@@ -26,7 +26,7 @@ export interface PipelineSettings {
   /** How many times a transient failure is retried. */
   retries: number;
   /**
-   * CPU threads for decoding the live file and for onnxruntime's work within a model; 0 = every core (the live
+   * CPU threads for decoding the live file and for the work within a model (onnxruntime's or the tree kernel's); 0 = every core (the live
    * file's decode then goes parallel only when the table is large enough to gain from it).
    */
   threads: number;

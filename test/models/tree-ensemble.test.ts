@@ -1,0 +1,155 @@
+/**
+ * The tree kernel (src/models/tree-ensemble.ts, tree-kernel.ts, tree-threads.ts) against onnxruntime itself, on
+ * the same files and rows: every prediction must be onnxruntime's to the bit (onnxruntime on one intra-op thread,
+ * which sums each row's trees in order, as the kernel does), on one thread or several, from plain or shared memory;
+ * and what the kernel declines must say why and still run, in onnxruntime.
+ */
+import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { describe, test } from 'node:test';
+import { InferenceSession, Tensor } from 'onnxruntime-node';
+import type { FeatureTable } from '../../src/data/table.js';
+import { loadModels, openModel, resolveFeatures } from '../../src/models/index.js';
+import { compileTreeEnsemble, type CompiledTrees } from '../../src/models/tree-ensemble.js';
+import { runTrees } from '../../src/models/tree-threads.js';
+import { FIXTURES, addModel, fixtureFeaturesJson, reference, tempModelsDir } from './helpers.js';
+
+const VALUES = [0, 0.25, 0.5, 0.75, 1];
+
+/** `rows` rows of Numerai-like values (and NaN in about one cell of `nanEvery`), in plain or shared memory. */
+function randomTable(rows: number, width: number, seed: number, nanEvery: number, shared = false): FeatureTable {
+  const values = new Float32Array(shared ? new SharedArrayBuffer(4 * rows * width) : new ArrayBuffer(4 * rows * width));
+  let state = seed >>> 0;
+  for (let i = 0; i < values.length; i++) {
+    state = (Math.imul(state, 1664525) + 1013904223) >>> 0;
+    values[i] = state % nanEvery === 0 ? NaN : VALUES[(state >>> 8) % VALUES.length];
+  }
+  return { ids: Array.from({ length: rows }, (_, r) => `n${r}`), columns: Array.from({ length: width }, (_, j) => `f${j}`), rows, values };
+}
+
+const identity = (width: number) => Int32Array.from({ length: width }, (_, j) => j);
+
+async function onnxruntime(bytes: Uint8Array, values: Float32Array, rows: number, width: number): Promise<Float32Array> {
+  const session = await InferenceSession.create(bytes, { intraOpNumThreads: 1 });
+  try {
+    const input = new Float32Array(values); // a private copy: Node 20's Node-API refuses shared memory
+    const outputs = await session.run({ [session.inputNames[0]]: new Tensor('float32', input, [rows, width]) });
+    return outputs[session.outputNames[0]].data as Float32Array;
+  } finally {
+    await session.release();
+  }
+}
+
+function compiled(bytes: Uint8Array): CompiledTrees {
+  const result = compileTreeEnsemble(bytes, 'float_input', 'variable');
+  assert.ok(result.ok, result.ok ? '' : result.reason);
+  return result.trees;
+}
+
+function assertBitIdentical(actual: Float32Array, expected: Float32Array, what: string): void {
+  assert.equal(actual.length, expected.length, `${what}: length`);
+  for (let r = 0; r < expected.length; r++) {
+    if (!Object.is(actual[r], expected[r])) assert.fail(`${what}: row ${r} is ${actual[r]}, onnxruntime ${expected[r]}`);
+  }
+}
+
+describe('the tree kernel', () => {
+  test('follows onnxruntime to the bit on every rule: LT and LEQ, equality, NaN both ways, early leaves, tree order', async () => {
+    const bytes = await readFile(path.join(FIXTURES, 'trees_semantics.onnx'));
+    const trees = compiled(bytes);
+    assert.equal(trees.treeCount, 60);
+    assert.ok(trees.slotNanBelow.includes(1) && trees.slotNanBelow.includes(0), 'NaN goes both ways somewhere');
+    // 1,000 rows: 15 full blocks and a short one; NaN in one cell of 7.
+    const table = randomTable(1000, 6, 1, 7);
+    const expected = await onnxruntime(bytes, table.values, table.rows, 6);
+    for (const threads of [1, 2, 3]) {
+      assertBitIdentical(await runTrees(trees, table, identity(6), null, threads), expected, `${threads} threads`);
+    }
+    const shared = randomTable(1000, 6, 1, 7, true);
+    assertBitIdentical(await runTrees(trees, shared, identity(6), null, 2), expected, 'from shared memory');
+  });
+
+  test('replaces NaN by the fill value before any split, as the ONNX path does', async () => {
+    const bytes = await readFile(path.join(FIXTURES, 'trees_semantics.onnx'));
+    const table = randomTable(300, 6, 2, 5);
+    const filled = table.values.map((v) => (Number.isNaN(v) ? 0.5 : v));
+    const expected = await onnxruntime(bytes, filled, table.rows, 6);
+    assertBitIdentical(await runTrees(compiled(bytes), table, identity(6), 0.5, 2), expected, 'filled with 0.5');
+  });
+
+  test('reads the model columns from wherever the table holds them', async () => {
+    const bytes = await readFile(path.join(FIXTURES, 'trees_semantics.onnx'));
+    const wide = randomTable(200, 9, 3, 11);
+    // The model's column j is the table's column order[j].
+    const order = Int32Array.from([8, 0, 4, 2, 7, 5]);
+    const gathered = new Float32Array(200 * 6);
+    for (let r = 0; r < 200; r++) for (let j = 0; j < 6; j++) gathered[r * 6 + j] = wide.values[r * 9 + order[j]];
+    const expected = await onnxruntime(bytes, gathered, 200, 6);
+    assertBitIdentical(await runTrees(compiled(bytes), wide, order, null, 2), expected, 'gathered columns');
+  });
+
+  test('matches onnxruntime on the XGBoost fixture (600 trees, onnxmltools layout) to the bit', async () => {
+    const bytes = await readFile(path.join(FIXTURES, 'xgb_regressor.onnx'));
+    const session = await InferenceSession.create(bytes);
+    const width = session.inputMetadata[0].isTensor ? Number(session.inputMetadata[0].shape[1]) : 0;
+    await session.release();
+    const table = randomTable(2000, width, 4, 13);
+    const expected = await onnxruntime(bytes, table.values, table.rows, width);
+    assertBitIdentical(await runTrees(compiled(bytes), table, identity(width), null, 2), expected, 'xgb_regressor');
+  });
+
+  test('declines what it does not evaluate exactly, saying why', async () => {
+    const reasons: Record<string, RegExp> = {
+      'trees_unbalanced.onnx': /too unbalanced to fill out \(1024 leaves against 11\)/,
+      'trees_gt.onnx': /BRANCH_GT splits/,
+      'xgb_classifier.onnx': /TreeEnsembleClassifier/,
+      'ridge.onnx': /LinearRegressor/,
+    };
+    for (const [file, reason] of Object.entries(reasons)) {
+      const bytes = await readFile(path.join(FIXTURES, file));
+      const result = compileTreeEnsemble(bytes, 'float_input', file === 'xgb_classifier.onnx' ? 'probabilities' : 'variable');
+      assert.equal(result.ok, false, file);
+      assert.match(result.ok ? '' : result.reason, reason, file);
+    }
+    const bytes = await readFile(path.join(FIXTURES, 'trees_semantics.onnx'));
+    const renamed = compileTreeEnsemble(bytes, 'another_input', 'variable');
+    assert.equal(renamed.ok, false);
+    assert.match(renamed.ok ? '' : renamed.reason, /does not take the model input straight to the chosen output/);
+    const cut = compileTreeEnsemble(bytes.subarray(0, 1000), 'float_input', 'variable');
+    assert.equal(cut.ok, false);
+    assert.match(cut.ok ? '' : cut.reason, /could not be read as a tree ensemble \(.*past the end/);
+  });
+
+  test('the engine runs tree ensembles in the kernel and the rest in onnxruntime, with the same predictions as onnxruntime', async () => {
+    const ref = await reference();
+    const models = await tempModelsDir();
+    try {
+      const base = 'dataset: v5.2\nfeatures: small\n';
+      await addModel(models.dir, 'gbt', `${base}onnx: model.onnx\npostprocess: none\n`, { 'model.onnx': 'xgb_regressor.onnx' });
+      await addModel(models.dir, 'ridge', `${base}onnx: model.onnx\npostprocess: none\n`, { 'model.onnx': 'ridge.onnx' });
+      const loaded = await loadModels(models.dir);
+      const byName = new Map(loaded.map((result) => [result.name, result.ok ? result.model : undefined]));
+      const gbt = byName.get('gbt')!;
+      const resolved = resolveFeatures(gbt, fixtureFeaturesJson(ref));
+      assert.ok(resolved.ok);
+      const features = resolved.features;
+      const table = randomTable(500, features.length, 5, 9);
+      const named = { ...table, columns: features };
+      const open = await openModel(gbt);
+      const ridge = await openModel(byName.get('ridge')!);
+      try {
+        assert.deepEqual(open.engines, ['trees']);
+        assert.deepEqual(ridge.engines, ['onnxruntime']);
+        const [raw] = await open.predictMembers(named, features);
+        const expected = await onnxruntime(await readFile(path.join(FIXTURES, 'xgb_regressor.onnx')), table.values, table.rows, features.length);
+        assertBitIdentical(Float32Array.from(raw), expected, 'engine');
+      } finally {
+        await open.release();
+        await ridge.release();
+      }
+    } finally {
+      await models.dispose();
+    }
+  });
+});
