@@ -15,8 +15,22 @@ const FIXED32 = 5;
  */
 export type FieldValue = number | Uint8Array;
 
+// fixed32 floats are read through one shared 4-byte buffer: a DataView per value was most of the garbage of reading a
+// tree ensemble's attributes (one float per node, written unpacked by the onnx library).
+const scratch = new Uint8Array(4);
+const scratchFloat = new Float32Array(scratch.buffer);
+
 /** Calls `visit` with each field of the message in `bytes`. Throws where the bytes stop being protobuf. */
 export function readMessage(bytes: Uint8Array, visit: (field: number, value: FieldValue) => void): void {
+  readFields(bytes, (field, value, end) => visit(field, end < 0 ? value : bytes.subarray(value, end)));
+}
+
+/**
+ * readMessage without a new view per length-delimited field: such a field comes as its start (`value`) and end in
+ * `bytes`; a number comes with end −1. For messages with a field per tree node, where the views were most of the
+ * garbage.
+ */
+export function readFields(bytes: Uint8Array, visit: (field: number, value: number, end: number) => void): void {
   let offset = 0;
   const varint = (): number => {
     let value = 0;
@@ -34,17 +48,23 @@ export function readMessage(bytes: Uint8Array, visit: (field: number, value: Fie
     const field = Math.floor(key / 8);
     const wire = key % 8;
     if (field === 0) throw new Error(`field number 0 at byte ${at}`);
-    if (wire === VARINT) visit(field, varint());
+    if (wire === VARINT) visit(field, varint(), -1);
     else if (wire === FIXED32) {
       if (offset + 4 > bytes.length) throw new Error(`a float at byte ${at} runs past the end of its message`);
-      visit(field, new DataView(bytes.buffer, bytes.byteOffset + offset, 4).getFloat32(0, true));
+      // Little-endian on the wire; every platform onnxruntime-node ships for is little-endian too.
+      scratch[0] = bytes[offset];
+      scratch[1] = bytes[offset + 1];
+      scratch[2] = bytes[offset + 2];
+      scratch[3] = bytes[offset + 3];
       offset += 4;
+      visit(field, scratchFloat[0], -1);
     } else if (wire === FIXED64) offset += 8;
     else if (wire === BYTES) {
       const length = varint();
       if (offset + length > bytes.length) throw new Error(`a field of ${length} bytes at byte ${at} runs past the end of its message`);
-      visit(field, bytes.subarray(offset, offset + length));
+      const start = offset;
       offset += length;
+      visit(field, start, offset);
     } else {
       throw new Error(`wire type ${wire} at byte ${at} is not protobuf's`);
     }

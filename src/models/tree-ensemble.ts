@@ -18,7 +18,7 @@
  * routed as onnxruntime routes it, and each row's float32 sum taken over the trees in onnxruntime's order (as
  * onnxruntime sums them on one thread; on several it adds partial sums, which differs in the last bits).
  */
-import { message, pushFloats, pushVarints, readMessage, text, type FieldValue } from './protobuf.js';
+import { message, pushFloats, pushVarints, readFields, readMessage, text, type FieldValue } from './protobuf.js';
 
 /** Rows evaluated together: their values of one feature are contiguous in the kernel's scratch block. */
 export const BLOCK_ROWS = 64;
@@ -53,8 +53,8 @@ export interface CompiledTrees {
 export type TreeCompilation = { ok: true; trees: CompiledTrees } | { ok: false; reason: string };
 
 interface Attribute {
-  ints: number[];
-  floats: number[];
+  ints: ArrayLike<number>;
+  floats: ArrayLike<number>;
   strings: string[];
   i?: number;
   f?: number;
@@ -71,31 +71,90 @@ interface OnnxNode {
   attributes: Map<string, Attribute>;
 }
 
-function readAttribute(bytes: Uint8Array): [string, Attribute] {
+/**
+ * Decodes the short strings an attribute repeats for every node (nodes_modes: "LEAF", "BRANCH_LT") once each: a
+ * TextDecoder call and a new string per node were a third of the time to read the example shape's 119,536 nodes.
+ */
+class RepeatedText {
+  private readonly seen = new Map<number, { bytes: Uint8Array; text: string }[]>();
+
+  /** The text of bytes[start, end). */
+  decode(bytes: Uint8Array, start: number, end: number): string {
+    const n = end - start;
+    if (n > 32) return text(bytes.subarray(start, end));
+    const key = n * 65536 + (n > 1 ? bytes[end - 2] * 256 : 0) + (n > 0 ? bytes[end - 1] : 0);
+    let known = this.seen.get(key);
+    if (!known) this.seen.set(key, (known = []));
+    for (const entry of known) if (sameBytes(entry.bytes, bytes, start, end)) return entry.text;
+    const decoded = text(bytes.subarray(start, end));
+    known.push({ bytes: bytes.slice(start, end), text: decoded });
+    return decoded;
+  }
+}
+
+function sameBytes(known: Uint8Array, bytes: Uint8Array, start: number, end: number): boolean {
+  if (known.length !== end - start) return false;
+  for (let i = 0; i < known.length; i++) if (known[i] !== bytes[start + i]) return false;
+  return true;
+}
+
+/** A list of numbers in a Float64Array grown by doubling (exact for ids up to 2^53); `view()` is what it holds. */
+class NumberList {
+  private values = new Float64Array(16);
+  length = 0;
+
+  push(value: number): void {
+    if (this.length === this.values.length) {
+      const grown = new Float64Array(this.values.length * 2);
+      grown.set(this.values);
+      this.values = grown;
+    }
+    this.values[this.length++] = value;
+  }
+
+  view(): Float64Array {
+    return this.values.subarray(0, this.length);
+  }
+}
+
+function readAttribute(bytes: Uint8Array, strings: RepeatedText): [string, Attribute] {
   let name = '';
+  const ints = new NumberList();
+  const floats = new NumberList();
   const attribute: Attribute = { ints: [], floats: [], strings: [], other: false };
-  readMessage(bytes, (field, value) => {
-    if (field === 1) name = text(value);
-    else if (field === 2 && typeof value === 'number') attribute.f = value;
-    else if (field === 3 && typeof value === 'number') attribute.i = value;
-    else if (field === 4) attribute.s = text(value);
+  const packed: number[] = [];
+  readFields(bytes, (field, value, end) => {
+    const isBytes = end >= 0;
+    if (field === 1 && isBytes) name = text(bytes.subarray(value, end));
+    else if (field === 2 && !isBytes) attribute.f = value;
+    else if (field === 3 && !isBytes) attribute.i = value;
+    else if (field === 4 && isBytes) attribute.s = text(bytes.subarray(value, end));
     else if (field === 5 || field === 6 || field === 10 || field === 11 || field === 22 || field === 23) attribute.other = true;
-    else if (field === 7) pushFloats(value, attribute.floats);
-    else if (field === 8) pushVarints(value, attribute.ints);
-    else if (field === 9) attribute.strings.push(text(value));
+    else if (field === 7 || field === 8) {
+      const list = field === 7 ? floats : ints;
+      if (!isBytes) list.push(value);
+      else {
+        packed.length = 0;
+        (field === 7 ? pushFloats : pushVarints)(bytes.subarray(value, end), packed);
+        for (const number of packed) list.push(number);
+      }
+    } else if (field === 9 && isBytes) attribute.strings.push(strings.decode(bytes, value, end));
   });
+  attribute.ints = ints.view();
+  attribute.floats = floats.view();
   return [name, attribute];
 }
 
 function readNode(bytes: Uint8Array): OnnxNode {
   const node: OnnxNode = { opType: '', domain: '', inputs: [], outputs: [], attributes: new Map() };
+  const strings = new RepeatedText();
   readMessage(bytes, (field, value: FieldValue) => {
     if (field === 1) node.inputs.push(text(value));
     else if (field === 2) node.outputs.push(text(value));
     else if (field === 4) node.opType = text(value);
     else if (field === 7) node.domain = text(value);
     else if (field === 5) {
-      const [name, attribute] = readAttribute(message(value));
+      const [name, attribute] = readAttribute(message(value), strings);
       node.attributes.set(name, attribute);
     }
   });
@@ -178,69 +237,101 @@ function compile(bytes: Uint8Array, inputName: string, outputName: string): Tree
   }
   if (missingTrue.length !== 0 && missingTrue.length !== count) return unsupported('its nodes_missing_value_tracks_true does not give one flag per node');
 
-  // Trees in the order onnxruntime sums them: by first appearance, each tree's nodes together, its root first.
-  const treeOrder: number[] = [];
-  const treeFirst: number[] = [];
-  const byId = new Map<number, Map<number, number>>();
+  // Trees in the order onnxruntime sums them: by first appearance, each tree's nodes together, its root first. Each
+  // tree's node ids index a flat table (`where`): converters number a tree's nodes 0 to n − 1.
+  const treeStarts: number[] = [];
+  const treeIdSeen = new Set<number>();
   for (let i = 0; i < count; i++) {
-    let tree = byId.get(treeIds[i]);
-    if (!tree) {
-      tree = new Map();
-      byId.set(treeIds[i], tree);
-      treeOrder.push(treeIds[i]);
-      treeFirst.push(i);
-    } else if (treeIds[i - 1] !== treeIds[i]) {
-      return unsupported('its trees\' nodes are interleaved');
-    }
-    if (tree.has(nodeIds[i])) return unsupported(`node ${nodeIds[i]} of tree ${treeIds[i]} appears twice`);
-    tree.set(nodeIds[i], i);
+    if (i > 0 && treeIds[i] === treeIds[i - 1]) continue;
+    if (treeIdSeen.has(treeIds[i])) return unsupported("its trees' nodes are interleaved");
+    treeIdSeen.add(treeIds[i]);
+    treeStarts.push(i);
   }
+  const treeCount = treeStarts.length;
+  treeStarts.push(count);
+  const whereBase = new Int32Array(treeCount + 1);
+  const treeIndex = new Map<number, number>();
+  for (let t = 0; t < treeCount; t++) {
+    let most = 0;
+    for (let i = treeStarts[t]; i < treeStarts[t + 1]; i++) {
+      if (!Number.isSafeInteger(nodeIds[i]) || nodeIds[i] < 0) return unsupported(`a node of tree ${treeIds[i]} has the id ${nodeIds[i]}`);
+      most = Math.max(most, nodeIds[i]);
+    }
+    whereBase[t + 1] = whereBase[t] + most + 1;
+    treeIndex.set(treeIds[treeStarts[t]], t);
+  }
+  if (whereBase[treeCount] > 4 * count + 1024) return unsupported('its node ids are far from 0 to n − 1 in each tree');
+  const where = new Int32Array(whereBase[treeCount]).fill(-1);
+  for (let t = 0; t < treeCount; t++) {
+    for (let i = treeStarts[t]; i < treeStarts[t + 1]; i++) {
+      const at = whereBase[t] + nodeIds[i];
+      if (where[at] !== -1) return unsupported(`node ${nodeIds[i]} of tree ${treeIds[i]} appears twice`);
+      where[at] = i;
+    }
+  }
+  /** The index of node `id` of tree number t, or −1. */
+  const find = (t: number, id: number): number => (Number.isSafeInteger(id) && id >= 0 && id < whereBase[t + 1] - whereBase[t] ? where[whereBase[t] + id] : -1);
 
-  const leafWeight = new Map<number, number>();
+  const leafWeight = new Float32Array(count);
+  const weighted = new Uint8Array(count);
   const targetTrees = ints('target_treeids');
   const targetNodes = ints('target_nodeids');
   const targetIds = ints('target_ids');
   const weights = floats('target_weights');
   if (targetNodes.length !== targetTrees.length || weights.length !== targetTrees.length || (targetIds.length !== 0 && targetIds.length !== targetTrees.length)) {
-    return unsupported('its tree ensemble\'s target_* lists differ in length');
+    return unsupported("its tree ensemble's target_* lists differ in length");
   }
   for (let k = 0; k < targetTrees.length; k++) {
     if ((targetIds[k] ?? 0) !== 0) return unsupported('a leaf weight is for another target than 0');
-    const at = byId.get(targetTrees[k])?.get(targetNodes[k]);
-    if (at === undefined) return unsupported(`a weight is for node ${targetNodes[k]} of tree ${targetTrees[k]}, which does not exist`);
-    if (leafWeight.has(at)) return unsupported('a leaf has more than one weight');
-    leafWeight.set(at, weights[k]);
+    const t = treeIndex.get(targetTrees[k]);
+    const at = t === undefined ? -1 : find(t, targetNodes[k]);
+    if (at < 0) return unsupported(`a weight is for node ${targetNodes[k]} of tree ${targetTrees[k]}, which does not exist`);
+    if (weighted[at]) return unsupported('a leaf has more than one weight');
+    weighted[at] = 1;
+    leafWeight[at] = weights[k];
   }
 
-  // Each tree's depth, checking that every split has two children of its own tree, and that it is a tree.
-  const depths: number[] = [];
+  // Each tree's depth, checking that every split has two children of its own tree, and that it is a tree. The walk
+  // keeps (node, level) pairs on one stack, reused from tree to tree.
+  const isLeaf = new Uint8Array(count);
+  const depths = new Int32Array(treeCount);
+  let stack = new Int32Array(64);
   let paddedLeaves = 0;
   let fileLeaves = 0;
-  for (let t = 0; t < treeOrder.length; t++) {
-    const tree = byId.get(treeOrder[t])!;
+  for (let t = 0; t < treeCount; t++) {
+    const size = treeStarts[t + 1] - treeStarts[t];
+    if (stack.length < 2 * size + 2) stack = new Int32Array(2 * size + 2);
     let depth = 0;
     let reached = 0;
-    const stack: [number, number][] = [[treeFirst[t], 0]];
-    while (stack.length > 0) {
-      const [i, d] = stack.pop()!;
-      if (++reached > tree.size) return unsupported(`tree ${treeOrder[t]} is not a tree (a node is reached twice)`);
-      if (d > MAX_DEPTH) return unsupported(`tree ${treeOrder[t]} is deeper than ${MAX_DEPTH}`);
+    let top = 0;
+    stack[top++] = treeStarts[t];
+    stack[top++] = 0;
+    while (top > 0) {
+      const d = stack[--top];
+      const i = stack[--top];
+      if (++reached > size) return unsupported(`tree ${treeIds[i]} is not a tree (a node is reached twice)`);
+      if (d > MAX_DEPTH) return unsupported(`tree ${treeIds[i]} is deeper than ${MAX_DEPTH}`);
       const mode = modes[i];
       if (mode === 'LEAF') {
+        isLeaf[i] = 1;
         depth = Math.max(depth, d);
         fileLeaves++;
         continue;
       }
       if (mode !== 'BRANCH_LT' && mode !== 'BRANCH_LEQ') return unsupported(`it has ${mode} splits`);
-      const threshold = values[i];
-      if (!Number.isFinite(threshold)) return unsupported(`a split of tree ${treeOrder[t]} has the threshold ${threshold}`);
-      const yes = tree.get(trueIds[i]);
-      const no = tree.get(falseIds[i]);
-      if (yes === undefined || no === undefined) return unsupported(`a split of tree ${treeOrder[t]} points to a node the tree does not have`);
-      stack.push([no, d + 1], [yes, d + 1]);
+      if (!Number.isFinite(values[i])) return unsupported(`a split of tree ${treeIds[i]} has the threshold ${values[i]}`);
+      const column = featureIds[i];
+      if (!Number.isSafeInteger(column) || column < 0) return unsupported(`a split reads feature ${column}`);
+      const yes = find(t, trueIds[i]);
+      const no = find(t, falseIds[i]);
+      if (yes < 0 || no < 0) return unsupported(`a split of tree ${treeIds[i]} points to a node the tree does not have`);
+      stack[top++] = no;
+      stack[top++] = d + 1;
+      stack[top++] = yes;
+      stack[top++] = d + 1;
     }
-    if (reached !== tree.size) return unsupported(`tree ${treeOrder[t]} has nodes its root does not reach`);
-    depths.push(depth);
+    if (reached !== size) return unsupported(`tree ${treeIds[treeStarts[t]]} has nodes its root does not reach`);
+    depths[t] = depth;
     paddedLeaves += 2 ** depth;
   }
   if (paddedLeaves > MAX_PADDING * fileLeaves) {
@@ -263,45 +354,56 @@ function compile(bytes: Uint8Array, inputName: string, outputName: string): Tree
     return s;
   };
 
-  const internal = paddedLeaves - treeOrder.length;
+  const internal = paddedLeaves - treeCount;
   const nodeWords = new Int32Array(new SharedArrayBuffer(8 * Math.max(1, internal)));
   const thresholds = new Float32Array(nodeWords.buffer);
   const leaves = new Float32Array(new SharedArrayBuffer(4 * paddedLeaves));
-  const trees = new Int32Array(new SharedArrayBuffer(12 * treeOrder.length));
+  const trees = new Int32Array(new SharedArrayBuffer(12 * treeCount));
   let nodeStart = 0;
   let leafStart = 0;
-  for (let t = 0; t < treeOrder.length; t++) {
-    const tree = byId.get(treeOrder[t])!;
+  for (let t = 0; t < treeCount; t++) {
     const depth = depths[t];
     trees[3 * t] = 2 * nodeStart;
     trees[3 * t + 1] = leafStart;
     trees[3 * t + 2] = depth;
     const firstLeaf = 2 ** depth - 1;
-    // Fill heap position h (at level d) from file node i; a leaf above the last level fills its whole subtree,
-    // its splits sending every row to copies of the same value.
-    const stack: [number, number, number][] = [[treeFirst[t], 0, 0]];
-    while (stack.length > 0) {
-      const [i, h, d] = stack.pop()!;
+    // Fill heap position h (at level d) from file node i, with (i, h, d) triples on the stack; a leaf above the last
+    // level fills its whole subtree, its splits sending every row to copies of the same value.
+    const need = 3 * (depth + 2) * 2;
+    if (stack.length < need) stack = new Int32Array(need);
+    let top = 0;
+    stack[top++] = treeStarts[t];
+    stack[top++] = 0;
+    stack[top++] = 0;
+    while (top > 0) {
+      const d = stack[--top];
+      const h = stack[--top];
+      const i = stack[--top];
       if (d === depth) {
-        const weight = leafWeight.get(i) ?? 0;
-        leaves[leafStart + h - firstLeaf] = modes[i] === 'LEAF' ? weight : 0;
+        leaves[leafStart + h - firstLeaf] = leafWeight[i];
         continue;
       }
       const at = 2 * (nodeStart + h);
-      if (modes[i] === 'LEAF') {
+      let yes = i;
+      let no = i;
+      if (isLeaf[i]) {
         nodeWords[at] = 0;
         thresholds[at + 1] = 0;
-        stack.push([i, 2 * h + 2, d + 1], [i, 2 * h + 1, d + 1]);
-        continue;
+      } else {
+        // NaN fails every comparison: onnxruntime sends it to the false branch unless the node tracks missing values
+        // to the true one. Held as −∞ it goes below any threshold, i.e. to the true branch.
+        const nanBelow = missingTrue.length > 0 && missingTrue[i] === 1;
+        nodeWords[at] = slot(featureIds[i], nanBelow) * BLOCK_ROWS;
+        thresholds[at + 1] = modes[i] === 'BRANCH_LEQ' ? nextFloat32Up(values[i]) : values[i];
+        yes = find(t, trueIds[i]);
+        no = find(t, falseIds[i]);
       }
-      const column = featureIds[i];
-      if (!Number.isSafeInteger(column) || column < 0) return unsupported(`a split reads feature ${column}`);
-      // NaN fails every comparison: onnxruntime sends it to the false branch unless the node tracks missing values
-      // to the true one. Held as −∞ it goes below any threshold, i.e. to the true branch.
-      const nanBelow = missingTrue.length > 0 && missingTrue[i] === 1;
-      nodeWords[at] = slot(column, nanBelow) * BLOCK_ROWS;
-      thresholds[at + 1] = modes[i] === 'BRANCH_LEQ' ? nextFloat32Up(values[i]) : values[i];
-      stack.push([tree.get(falseIds[i])!, 2 * h + 2, d + 1], [tree.get(trueIds[i])!, 2 * h + 1, d + 1]);
+      stack[top++] = no;
+      stack[top++] = 2 * h + 2;
+      stack[top++] = d + 1;
+      stack[top++] = yes;
+      stack[top++] = 2 * h + 1;
+      stack[top++] = d + 1;
     }
     nodeStart += firstLeaf;
     leafStart += 2 ** depth;
@@ -316,7 +418,7 @@ function compile(bytes: Uint8Array, inputName: string, outputName: string): Tree
       slotColumns: Int32Array.from(slotColumns),
       slotNanBelow: Uint8Array.from(slotNanBelow),
       base: Math.fround(baseValues[0] ?? 0),
-      treeCount: treeOrder.length,
+      treeCount,
       fileNodes: count,
     },
   };
