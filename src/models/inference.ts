@@ -38,9 +38,7 @@ export async function runMember(
   options: RunOptions = {},
 ): Promise<Float64Array> {
   const width = features.length;
-  if (plan.width !== null && plan.width !== width) {
-    throw new ModelError(context.model, context.file, `model input "${plan.inputName}" takes ${plan.width} features per row, but ${width} were given`);
-  }
+  checkInputWidth(plan, width, context);
   const rows = table.rows;
   const result = new Float64Array(rows);
   if (rows === 0) return result;
@@ -71,6 +69,13 @@ export async function runMember(
     readOutput(outputs[plan.output.name], plan, feedRows, n, result, batch.rowStart, context);
   }
   return result;
+}
+
+/** Refuses a feature list of another width than the model's input declares (whichever engine runs the model). */
+export function checkInputWidth(plan: MemberPlan, width: number, context: RunContext): void {
+  if (plan.width !== null && plan.width !== width) {
+    throw new ModelError(context.model, context.file, `model input "${plan.inputName}" takes ${plan.width} features per row, but ${width} were given`);
+  }
 }
 
 /**

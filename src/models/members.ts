@@ -7,7 +7,7 @@ import { availableParallelism } from 'node:os';
 import { columnIndexes, type FeatureTable } from '../data/table.js';
 import { messageOf } from '../data/errors.js';
 import { ModelError } from './errors.js';
-import { runMember, type RunContext, type RunOptions } from './inference.js';
+import { checkInputWidth, runMember, type RunContext, type RunOptions } from './inference.js';
 import type { LoadedMember, LoadedModel } from './load.js';
 import { openSession, type InferenceSession, type SessionOptions } from './onnx-session.js';
 import type { MemberPlan } from './signature-check.js';
@@ -52,9 +52,7 @@ class TreeMember implements OpenMember {
 
   async run(table: FeatureTable, features: readonly string[], context: RunContext, options: RunOptions): Promise<Float64Array> {
     const width = features.length;
-    if (this.plan.width !== null && this.plan.width !== width) {
-      throw new ModelError(context.model, context.file, `model input "${this.plan.inputName}" takes ${this.plan.width} features per row, but ${width} were given`);
-    }
+    checkInputWidth(this.plan, width, context);
     if (this.widthNeeded > width) {
       throw new ModelError(context.model, context.file, `its trees split on input column ${this.widthNeeded - 1}, but only ${width} features were given`);
     }

@@ -31,44 +31,54 @@ export function readMessage(bytes: Uint8Array, visit: (field: number, value: Fie
  * garbage.
  */
 export function readFields(bytes: Uint8Array, visit: (field: number, value: number, end: number) => void): void {
-  let offset = 0;
-  const varint = (): number => {
-    let value = 0;
-    for (let shift = 0; ; shift += 7) {
-      if (offset >= bytes.length) throw new Error(`a number runs past the end of its message (byte ${offset})`);
-      if (shift > 63) throw new Error(`a number longer than 10 bytes at byte ${offset}`);
-      const byte = bytes[offset++];
-      value += (byte & 0x7f) * 2 ** shift;
-      if (!(byte & 0x80)) return value;
-    }
-  };
-  while (offset < bytes.length) {
-    const at = offset;
-    const key = varint();
+  const cursor = new Cursor(bytes);
+  while (cursor.offset < bytes.length) {
+    const at = cursor.offset;
+    const key = cursor.varint();
     const field = Math.floor(key / 8);
     const wire = key % 8;
     if (field === 0) throw new Error(`field number 0 at byte ${at}`);
-    if (wire === VARINT) visit(field, varint(), -1);
+    if (wire === VARINT) visit(field, cursor.varint(), -1);
     else if (wire === FIXED32) {
+      const offset = cursor.offset;
       if (offset + 4 > bytes.length) throw new Error(`a float at byte ${at} runs past the end of its message`);
       // Little-endian on the wire; every platform onnxruntime-node ships for is little-endian too.
       scratch[0] = bytes[offset];
       scratch[1] = bytes[offset + 1];
       scratch[2] = bytes[offset + 2];
       scratch[3] = bytes[offset + 3];
-      offset += 4;
+      cursor.offset += 4;
       visit(field, scratchFloat[0], -1);
-    } else if (wire === FIXED64) offset += 8;
+    } else if (wire === FIXED64) cursor.offset += 8;
     else if (wire === BYTES) {
-      const length = varint();
-      if (offset + length > bytes.length) throw new Error(`a field of ${length} bytes at byte ${at} runs past the end of its message`);
-      const start = offset;
-      offset += length;
-      visit(field, start, offset);
+      const length = cursor.varint();
+      const start = cursor.offset;
+      if (start + length > bytes.length) throw new Error(`a field of ${length} bytes at byte ${at} runs past the end of its message`);
+      cursor.offset += length;
+      visit(field, start, cursor.offset);
     } else {
       throw new Error(`wire type ${wire} at byte ${at} is not protobuf's`);
     }
-    if (offset > bytes.length) throw new Error(`the last field runs past the end of its message`);
+    if (cursor.offset > bytes.length) throw new Error(`the last field runs past the end of its message`);
+  }
+}
+
+/** A position in a message, reading varints from it (field keys, numbers, lengths, packed numbers). */
+class Cursor {
+  offset = 0;
+
+  constructor(private readonly bytes: Uint8Array) {}
+
+  varint(): number {
+    const bytes = this.bytes;
+    let value = 0;
+    for (let shift = 0; ; shift += 7) {
+      if (this.offset >= bytes.length) throw new Error(`a number runs past the end of its message (byte ${this.offset})`);
+      if (shift > 63) throw new Error(`a number longer than 10 bytes at byte ${this.offset}`);
+      const byte = bytes[this.offset++];
+      value += (byte & 0x7f) * 2 ** shift;
+      if (!(byte & 0x80)) return value;
+    }
   }
 }
 
@@ -90,18 +100,8 @@ export function pushVarints(value: FieldValue, into: number[]): void {
     into.push(value);
     return;
   }
-  let offset = 0;
-  while (offset < value.length) {
-    let number = 0;
-    for (let shift = 0; ; shift += 7) {
-      if (offset >= value.length) throw new Error('a packed number runs past the end of its field');
-      if (shift > 63) throw new Error('a packed number longer than 10 bytes');
-      const byte = value[offset++];
-      number += (byte & 0x7f) * 2 ** shift;
-      if (!(byte & 0x80)) break;
-    }
-    into.push(number);
-  }
+  const cursor = new Cursor(value);
+  while (cursor.offset < value.length) into.push(cursor.varint());
 }
 
 /** Appends a repeated float field's values, packed or one by one. */
