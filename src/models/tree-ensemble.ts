@@ -46,8 +46,6 @@ export interface CompiledTrees {
   /** Added to each row's sum (base_values[0], or 0). */
   base: number;
   treeCount: number;
-  /** The nodes as the file has them (for figures): splits and leaves. */
-  fileNodes: number;
 }
 
 export type TreeCompilation = { ok: true; trees: CompiledTrees } | { ok: false; reason: string };
@@ -171,11 +169,13 @@ const KNOWN_ATTRIBUTES = new Set([
 
 /** The smallest float32 above `value` (x ≤ t is x < nextUp(t) for every float32 x). */
 function nextFloat32Up(value: number): number {
-  const bits = new Int32Array(new Float32Array([value]).buffer);
   if (value === 0) return 2 ** -149;
-  bits[0] += value > 0 ? 1 : -1;
-  return new Float32Array(bits.buffer)[0];
+  float32[0] = value;
+  float32Bits[0] += value > 0 ? 1 : -1;
+  return float32[0];
 }
+const float32 = new Float32Array(1);
+const float32Bits = new Int32Array(float32.buffer);
 
 /**
  * Reads `bytes` (an ONNX model) and lays its trees out for the kernel, or says why it cannot: the model then runs in
@@ -240,17 +240,17 @@ function compile(bytes: Uint8Array, inputName: string, outputName: string): Tree
   // Trees in the order onnxruntime sums them: by first appearance, each tree's nodes together, its root first. Each
   // tree's node ids index a flat table (`where`): converters number a tree's nodes 0 to n − 1.
   const treeStarts: number[] = [];
-  const treeIdSeen = new Set<number>();
+  /** Tree id → its number in that order. */
+  const treeIndex = new Map<number, number>();
   for (let i = 0; i < count; i++) {
     if (i > 0 && treeIds[i] === treeIds[i - 1]) continue;
-    if (treeIdSeen.has(treeIds[i])) return unsupported("its trees' nodes are interleaved");
-    treeIdSeen.add(treeIds[i]);
+    if (treeIndex.has(treeIds[i])) return unsupported("its trees' nodes are interleaved");
+    treeIndex.set(treeIds[i], treeStarts.length);
     treeStarts.push(i);
   }
   const treeCount = treeStarts.length;
   treeStarts.push(count);
   const whereBase = new Int32Array(treeCount + 1);
-  const treeIndex = new Map<number, number>();
   for (let t = 0; t < treeCount; t++) {
     let most = 0;
     for (let i = treeStarts[t]; i < treeStarts[t + 1]; i++) {
@@ -258,7 +258,6 @@ function compile(bytes: Uint8Array, inputName: string, outputName: string): Tree
       most = Math.max(most, nodeIds[i]);
     }
     whereBase[t + 1] = whereBase[t] + most + 1;
-    treeIndex.set(treeIds[treeStarts[t]], t);
   }
   if (whereBase[treeCount] > 4 * count + 1024) return unsupported('its node ids are far from 0 to n − 1 in each tree');
   const where = new Int32Array(whereBase[treeCount]).fill(-1);
@@ -291,9 +290,10 @@ function compile(bytes: Uint8Array, inputName: string, outputName: string): Tree
     leafWeight[at] = weights[k];
   }
 
-  // Each tree's depth, checking that every split has two children of its own tree, and that it is a tree. The walk
-  // keeps (node, level) pairs on one stack, reused from tree to tree.
-  const isLeaf = new Uint8Array(count);
+  // Each tree's depth and each split's children (−1 for a leaf), checking that every split has two children of its
+  // own tree and that it is a tree. The walk keeps (node, level) pairs on one stack, reused from tree to tree.
+  const yesAt = new Int32Array(count).fill(-1);
+  const noAt = new Int32Array(count).fill(-1);
   const depths = new Int32Array(treeCount);
   let stack = new Int32Array(64);
   let paddedLeaves = 0;
@@ -313,7 +313,6 @@ function compile(bytes: Uint8Array, inputName: string, outputName: string): Tree
       if (d > MAX_DEPTH) return unsupported(`tree ${treeIds[i]} is deeper than ${MAX_DEPTH}`);
       const mode = modes[i];
       if (mode === 'LEAF') {
-        isLeaf[i] = 1;
         depth = Math.max(depth, d);
         fileLeaves++;
         continue;
@@ -325,6 +324,8 @@ function compile(bytes: Uint8Array, inputName: string, outputName: string): Tree
       const yes = find(t, trueIds[i]);
       const no = find(t, falseIds[i]);
       if (yes < 0 || no < 0) return unsupported(`a split of tree ${treeIds[i]} points to a node the tree does not have`);
+      yesAt[i] = yes;
+      noAt[i] = no;
       stack[top++] = no;
       stack[top++] = d + 1;
       stack[top++] = yes;
@@ -384,9 +385,8 @@ function compile(bytes: Uint8Array, inputName: string, outputName: string): Tree
         continue;
       }
       const at = 2 * (nodeStart + h);
-      let yes = i;
-      let no = i;
-      if (isLeaf[i]) {
+      const leaf = yesAt[i] < 0;
+      if (leaf) {
         nodeWords[at] = 0;
         thresholds[at + 1] = 0;
       } else {
@@ -395,13 +395,11 @@ function compile(bytes: Uint8Array, inputName: string, outputName: string): Tree
         const nanBelow = missingTrue.length > 0 && missingTrue[i] === 1;
         nodeWords[at] = slot(featureIds[i], nanBelow) * BLOCK_ROWS;
         thresholds[at + 1] = modes[i] === 'BRANCH_LEQ' ? nextFloat32Up(values[i]) : values[i];
-        yes = find(t, trueIds[i]);
-        no = find(t, falseIds[i]);
       }
-      stack[top++] = no;
+      stack[top++] = leaf ? i : noAt[i];
       stack[top++] = 2 * h + 2;
       stack[top++] = d + 1;
-      stack[top++] = yes;
+      stack[top++] = leaf ? i : yesAt[i];
       stack[top++] = 2 * h + 1;
       stack[top++] = d + 1;
     }
@@ -419,7 +417,6 @@ function compile(bytes: Uint8Array, inputName: string, outputName: string): Tree
       slotNanBelow: Uint8Array.from(slotNanBelow),
       base: Math.fround(baseValues[0] ?? 0),
       treeCount,
-      fileNodes: count,
     },
   };
 }

@@ -7,15 +7,11 @@
  * The functions are self-contained: tree-threads.ts starts its workers from their source text, so they may use
  * nothing but one another, their arguments and the language's globals.
  */
+import type { CompiledTrees } from './tree-ensemble.js';
 
 export interface TreeJob {
-  nodes: Int32Array;
-  leaves: Float32Array;
-  trees: Int32Array;
-  treeCount: number;
-  slotColumns: Int32Array;
-  slotNanBelow: Uint8Array;
-  base: number;
+  ensemble: CompiledTrees;
+  /** BLOCK_ROWS (the kernel cannot import it). */
   blockRows: number;
   /** The table's values, row-major, `tableWidth` per row. */
   table: Float32Array;
@@ -25,7 +21,7 @@ export interface TreeJob {
   columns: Int32Array;
   /** Fed in place of NaN (the model's fill_missing); NaN for none. */
   fill: number;
-  /** One float32 per row, the model's output. */
+  /** One float32 per row, the model's output, in shared memory. */
   out: Float32Array;
   /** Int32Array over shared memory: [0] is the next block to take. */
   next: Int32Array;
@@ -33,15 +29,16 @@ export interface TreeJob {
 
 export function evaluateTreeBlocks(job: TreeJob): void {
   const B = job.blockRows;
-  const thresholds = new Float32Array(job.nodes.buffer, job.nodes.byteOffset, job.nodes.length);
-  const slots = job.slotColumns.length;
+  const { nodes, leaves, trees, treeCount, slotColumns, slotNanBelow, base } = job.ensemble;
+  const thresholds = new Float32Array(nodes.buffer, nodes.byteOffset, nodes.length);
+  const slots = slotColumns.length;
   const hasFill = job.fill === job.fill;
   // Per slot, the table column it reads and what it holds for NaN.
   const source = new Int32Array(slots);
   const nanAs = new Float32Array(slots);
   for (let s = 0; s < slots; s++) {
-    source[s] = job.columns[job.slotColumns[s]];
-    nanAs[s] = hasFill ? job.fill : job.slotNanBelow[s] === 1 ? -Infinity : NaN;
+    source[s] = job.columns[slotColumns[s]];
+    nanAs[s] = hasFill ? job.fill : slotNanBelow[s] === 1 ? -Infinity : NaN;
   }
   const block = new Float32Array(slots * B);
   const sums = new Float32Array(B);
@@ -52,8 +49,8 @@ export function evaluateTreeBlocks(job: TreeJob): void {
     fillBlock(job.table, job.tableWidth, first, n, source, nanAs, block, B);
     // Rows past the end of a short last block keep the values of the block before: their sums are not written.
     sums.fill(0);
-    walkTrees(job.nodes, thresholds, job.leaves, job.trees, job.treeCount, block, sums, B);
-    for (let i = 0; i < n; i++) job.out[first + i] = sums[i] + job.base;
+    walkTrees(nodes, thresholds, leaves, trees, treeCount, block, sums, B);
+    for (let i = 0; i < n; i++) job.out[first + i] = sums[i] + base;
   }
 }
 

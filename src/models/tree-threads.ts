@@ -83,20 +83,14 @@ export async function runTrees(trees: CompiledTrees, table: FeatureTable, column
   const blocks = Math.ceil(rows / BLOCK_ROWS);
   const helpers = Math.max(0, Math.min(threads, blocks) - 1);
   const job: TreeJob = {
-    nodes: trees.nodes,
-    leaves: trees.leaves,
-    trees: trees.trees,
-    treeCount: trees.treeCount,
-    slotColumns: trees.slotColumns,
-    slotNanBelow: trees.slotNanBelow,
-    base: trees.base,
+    ensemble: trees,
     blockRows: BLOCK_ROWS,
     table: helpers > 0 ? sharedValues(table.values) : table.values,
     tableWidth: table.columns.length,
     rows,
     columns,
     fill: fill ?? NaN,
-    out: new Float32Array(helpers > 0 ? new SharedArrayBuffer(4 * rows) : new ArrayBuffer(4 * rows)),
+    out: new Float32Array(new SharedArrayBuffer(4 * rows)),
     next: new Int32Array(new SharedArrayBuffer(4)),
   };
   const running = Array.from({ length: helpers }, (_, k) => runOnWorker(worker(k), job));
