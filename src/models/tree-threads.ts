@@ -31,21 +31,27 @@ export class TreeWorkerError extends Error {
   override readonly name = 'TreeWorkerError';
 }
 
-const pool: Worker[] = [];
+/** Tree workers, started when first needed and kept between calls (one pool per process, see runTrees). */
+export class TreeWorkerPool {
+  private readonly workers: Worker[] = [];
 
-function worker(index: number): Worker {
-  while (pool.length <= index) {
-    const started = new Worker(WORKER_SOURCE, { eval: true, execArgv: [] });
-    started.unref();
-    // A worker that dies is replaced at the next call; its job's caller hears of it through `exit`.
-    started.once('exit', () => {
-      const at = pool.indexOf(started);
-      if (at >= 0) pool.splice(at, 1);
-    });
-    pool.push(started);
+  /** The index-th worker; one that died since the last call is replaced. */
+  worker(index: number): Worker {
+    while (this.workers.length <= index) {
+      const started = new Worker(WORKER_SOURCE, { eval: true, execArgv: [] });
+      started.unref();
+      // A worker that dies leaves the pool; the caller of the job it had hears of it through `exit`.
+      started.once('exit', () => {
+        const at = this.workers.indexOf(started);
+        if (at >= 0) this.workers.splice(at, 1);
+      });
+      this.workers.push(started);
+    }
+    return this.workers[index];
   }
-  return pool[index];
 }
+
+const processPool = new TreeWorkerPool();
 
 function runOnWorker(target: Worker, job: TreeJob): Promise<void> {
   return new Promise<void>((resolve, reject) => {
@@ -76,9 +82,17 @@ function sharedValues(values: Float32Array): Float32Array {
 
 /**
  * Each row's prediction. `columns` gives the table column of each model input column; `fill` replaces NaN (null:
- * NaN routed as the model says). `threads`: at most this many threads, the calling one included.
+ * NaN routed as the model says). `threads`: at most this many threads, the calling one included, the others from
+ * `pool`.
  */
-export async function runTrees(trees: CompiledTrees, table: FeatureTable, columns: Int32Array, fill: number | null, threads: number): Promise<Float32Array> {
+export async function runTrees(
+  trees: CompiledTrees,
+  table: FeatureTable,
+  columns: Int32Array,
+  fill: number | null,
+  threads: number,
+  pool: TreeWorkerPool = processPool,
+): Promise<Float32Array> {
   const rows = table.rows;
   const blocks = Math.ceil(rows / BLOCK_ROWS);
   const helpers = Math.max(0, Math.min(threads, blocks) - 1);
@@ -93,7 +107,7 @@ export async function runTrees(trees: CompiledTrees, table: FeatureTable, column
     out: new Float32Array(new SharedArrayBuffer(4 * rows)),
     next: new Int32Array(new SharedArrayBuffer(4)),
   };
-  const running = Array.from({ length: helpers }, (_, k) => runOnWorker(worker(k), job));
+  const running = Array.from({ length: helpers }, (_, k) => runOnWorker(pool.worker(k), job));
   const settled = Promise.allSettled(running);
   let failure: unknown;
   try {

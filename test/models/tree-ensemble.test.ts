@@ -5,14 +5,14 @@
  * and what the kernel declines must say why and still run, in onnxruntime.
  */
 import assert from 'node:assert/strict';
-import { readFile } from 'node:fs/promises';
+import { readFile, readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, test } from 'node:test';
 import { InferenceSession, Tensor } from 'onnxruntime-node';
 import type { FeatureTable } from '../../src/data/table.js';
 import { loadModels, openModel, resolveFeatures } from '../../src/models/index.js';
 import { compileTreeEnsemble, type CompiledTrees } from '../../src/models/tree-ensemble.js';
-import { runTrees } from '../../src/models/tree-threads.js';
+import { TreeWorkerPool, runTrees } from '../../src/models/tree-threads.js';
 import { FIXTURES, addModel, fixtureFeaturesJson, reference, tempModelsDir } from './helpers.js';
 
 const VALUES = [0, 0.25, 0.5, 0.75, 1];
@@ -105,6 +105,7 @@ describe('the tree kernel', () => {
       'trees_gt.onnx': /BRANCH_GT splits/,
       'xgb_classifier.onnx': /TreeEnsembleClassifier/,
       'ridge.onnx': /LinearRegressor/,
+      'ridge_double.onnx': /its graph has 3 nodes, not one tree ensemble/,
     };
     for (const [file, reason] of Object.entries(reasons)) {
       const bytes = await readFile(path.join(FIXTURES, file));
@@ -119,6 +120,59 @@ describe('the tree kernel', () => {
     const cut = compileTreeEnsemble(bytes.subarray(0, 1000), 'float_input', 'variable');
     assert.equal(cut.ok, false);
     assert.match(cut.ok ? '' : cut.reason, /could not be read as a tree ensemble \(.*past the end/);
+    const empty = compileTreeEnsemble(new Uint8Array(0), 'float_input', 'variable');
+    assert.deepEqual(empty, { ok: false, reason: 'it holds no graph' });
+  });
+
+  test('declines a tree ensemble that breaks any one of its rules (scripts/fixtures/tree_semantics_models.py)', async () => {
+    const reasons: Record<string, RegExp> = {
+      average: /does not sum its trees/,
+      cycle: /tree 0 is not a tree \(a node is reached twice\)/,
+      duplicate_node: /node 1 of tree 0 appears twice/,
+      infinite_threshold: /a split of tree 0 has the threshold Infinity/,
+      interleaved: /its trees' nodes are interleaved/,
+      missing_child: /a split of tree 0 points to a node the tree does not have/,
+      negative_feature: /a split reads feature \d{19}/,
+      negative_node_id: /a node of tree 0 has the id \d{19}/,
+      no_nodes: /has no nodes/,
+      other_target: /a leaf weight is for another target than 0/,
+      post_transform: /has a post-transform/,
+      short_list: /nodes_values has 2 entries for 3 nodes/,
+      short_missing_flags: /nodes_missing_value_tracks_true does not give one flag per node/,
+      short_targets: /target_\* lists differ in length/,
+      sparse_ids: /node ids are far from 0 to n − 1/,
+      two_base_values: /several base values/,
+      two_targets: /more than one target/,
+      two_weights: /a leaf has more than one weight/,
+      unknown_attribute: /has the attribute nodes_flavour/,
+      unreachable_node: /tree 0 has nodes its root does not reach/,
+      values_as_tensor: /gives nodes_values_as_tensor as a tensor/,
+      weight_for_missing_node: /a weight is for node 7 of tree 0, which does not exist/,
+    };
+    const folder = path.join(FIXTURES, '..', 'trees-declined');
+    const files = (await readdir(folder)).filter((file) => file.endsWith('.onnx')).sort();
+    assert.deepEqual(files, Object.keys(reasons).map((name) => `${name}.onnx`).sort(), 'one reason per declined fixture');
+    for (const [name, reason] of Object.entries(reasons)) {
+      const result = compileTreeEnsemble(await readFile(path.join(folder, `${name}.onnx`)), 'float_input', 'variable');
+      assert.equal(result.ok, false, name);
+      assert.match(result.ok ? '' : result.reason, reason, name);
+    }
+  });
+
+  test('a worker that dies fails its run with a clear error, and the next run starts another', { timeout: 30_000 }, async () => {
+    const bytes = await readFile(path.join(FIXTURES, 'trees_semantics.onnx'));
+    const trees = compiled(bytes);
+    const table = randomTable(1000, 6, 6, 7);
+    const expected = await onnxruntime(bytes, table.values, table.rows, 6);
+    const pool = new TreeWorkerPool();
+    assertBitIdentical(await runTrees(trees, table, identity(6), null, 2, pool), expected, 'before');
+    // The worker is still in the pool when the run is handed to it; it ends before answering.
+    void pool.worker(0).terminate();
+    await assert.rejects(runTrees(trees, table, identity(6), null, 2, pool), {
+      name: 'TreeWorkerError',
+      message: 'a tree worker exited (code 1) before finishing its rows',
+    });
+    assertBitIdentical(await runTrees(trees, table, identity(6), null, 2, pool), expected, 'after');
   });
 
   test('the engine runs tree ensembles in the kernel and the rest in onnxruntime, with the same predictions as onnxruntime', async () => {
@@ -147,6 +201,31 @@ describe('the tree kernel', () => {
       } finally {
         await open.release();
         await ridge.release();
+      }
+    } finally {
+      await models.dispose();
+    }
+  });
+
+  test('a model of any input width fed fewer columns than its trees read fails with the column it needs', async () => {
+    const ref = await reference();
+    const models = await tempModelsDir();
+    try {
+      const [a, b] = ref.features;
+      await addModel(models.dir, 'narrow', `dataset: v5.2\nfeatures: [${a}, ${b}]\nonnx: model.onnx\npostprocess: none\n`, { 'model.onnx': 'trees_any_width.onnx' });
+      const [loaded] = await loadModels(models.dir);
+      assert.ok(loaded.ok, JSON.stringify(loaded));
+      const open = await openModel(loaded.model);
+      try {
+        assert.deepEqual(open.engines, ['trees']);
+        const table = { ...randomTable(10, 2, 7, 5), columns: [a, b] };
+        await assert.rejects(open.predictMembers(table, [a, b]), (error: Error) => {
+          assert.equal(error.name, 'ModelError');
+          assert.match(error.message, /narrow.*model\.onnx.*its trees split on input column 5, but only 2 features were given/s);
+          return true;
+        });
+      } finally {
+        await open.release();
       }
     } finally {
       await models.dispose();
