@@ -28,9 +28,9 @@ export function readMessage(bytes: Uint8Array, visit: (field: number, value: Fie
 /**
  * readMessage without a new view per length-delimited field: such a field comes as its start (`value`) and end in
  * `bytes`; a number comes with end −1. For messages with a field per tree node, where the views were most of the
- * garbage.
+ * garbage. `visit` returns true to stop reading.
  */
-export function readFields(bytes: Uint8Array, visit: (field: number, value: number, end: number) => void): void {
+export function readFields(bytes: Uint8Array, visit: (field: number, value: number, end: number) => boolean | void): void {
   const cursor = new Cursor(bytes);
   while (cursor.offset < bytes.length) {
     const at = cursor.offset;
@@ -38,7 +38,8 @@ export function readFields(bytes: Uint8Array, visit: (field: number, value: numb
     const field = Math.floor(key / 8);
     const wire = key % 8;
     if (field === 0) throw new Error(`field number 0 at byte ${at}`);
-    if (wire === VARINT) visit(field, cursor.varint(), -1);
+    let stop: boolean | void = false;
+    if (wire === VARINT) stop = visit(field, cursor.varint(), -1);
     else if (wire === FIXED32) {
       const offset = cursor.offset;
       if (offset + 4 > bytes.length) throw new Error(`a float at byte ${at} runs past the end of its message`);
@@ -48,18 +49,19 @@ export function readFields(bytes: Uint8Array, visit: (field: number, value: numb
       scratch[2] = bytes[offset + 2];
       scratch[3] = bytes[offset + 3];
       cursor.offset += 4;
-      visit(field, scratchFloat[0], -1);
+      stop = visit(field, scratchFloat[0], -1);
     } else if (wire === FIXED64) cursor.offset += 8;
     else if (wire === BYTES) {
       const length = cursor.varint();
       const start = cursor.offset;
       if (start + length > bytes.length) throw new Error(`a field of ${length} bytes at byte ${at} runs past the end of its message`);
       cursor.offset += length;
-      visit(field, start, cursor.offset);
+      stop = visit(field, start, cursor.offset);
     } else {
       throw new Error(`wire type ${wire} at byte ${at} is not protobuf's`);
     }
     if (cursor.offset > bytes.length) throw new Error(`the last field runs past the end of its message`);
+    if (stop === true) return;
   }
 }
 

@@ -66,8 +66,12 @@ interface OnnxNode {
   domain: string;
   inputs: string[];
   outputs: string[];
-  attributes: Map<string, Attribute>;
+  /** Each attribute's name and undecoded AttributeProto, decoded when compile asks for it (see attributeName). */
+  attributes: Map<string, Uint8Array>;
 }
+
+/** A reason to leave the model to onnxruntime, found while reading it. */
+class Declined extends Error {}
 
 /**
  * Decodes the short strings an attribute repeats for every node (nodes_modes: "LEAF", "BRANCH_LT") once each: a
@@ -115,7 +119,8 @@ class NumberList {
   }
 }
 
-function readAttribute(bytes: Uint8Array, strings: RepeatedText): [string, Attribute] {
+/** An attribute's values (its name is attributeName's). */
+function readAttribute(bytes: Uint8Array, strings: RepeatedText): Attribute {
   let name = '';
   const ints = new NumberList();
   const floats = new NumberList();
@@ -123,7 +128,10 @@ function readAttribute(bytes: Uint8Array, strings: RepeatedText): [string, Attri
   const packed: number[] = [];
   readFields(bytes, (field, value, end) => {
     const isBytes = end >= 0;
-    if (field === 1 && isBytes) name = text(bytes.subarray(value, end));
+    if (field === 1 && isBytes) {
+      if (name !== '') throw new Declined(`an attribute is named twice (${name}, ${text(bytes.subarray(value, end))})`);
+      name = text(bytes.subarray(value, end));
+    }
     else if (field === 2 && !isBytes) attribute.f = value;
     else if (field === 3 && !isBytes) attribute.i = value;
     else if (field === 4 && isBytes) attribute.s = text(bytes.subarray(value, end));
@@ -140,19 +148,36 @@ function readAttribute(bytes: Uint8Array, strings: RepeatedText): [string, Attri
   });
   attribute.ints = ints.view();
   attribute.floats = floats.view();
-  return [name, attribute];
+  return attribute;
+}
+
+/**
+ * An attribute's name, read without its values: serializers write the name (field 1) first, so this stops there.
+ * Decoding every attribute up front cost a 94.5 MB ensemble of deep trees 1.6 s and 300 MB before it was found to be
+ * unbalanced; compile decodes the attributes that decide that first, and all of them before it takes a model
+ * (readAttribute refuses a second name).
+ */
+function attributeName(bytes: Uint8Array): string {
+  let name = '';
+  readFields(bytes, (field, value, end) => {
+    if (field !== 1 || end < 0) return false;
+    name = text(bytes.subarray(value, end));
+    return true;
+  });
+  return name;
 }
 
 function readNode(bytes: Uint8Array): OnnxNode {
   const node: OnnxNode = { opType: '', domain: '', inputs: [], outputs: [], attributes: new Map() };
-  const strings = new RepeatedText();
   readMessage(bytes, (field, value: FieldValue) => {
     if (field === 1) node.inputs.push(text(value));
     else if (field === 2) node.outputs.push(text(value));
     else if (field === 4) node.opType = text(value);
     else if (field === 7) node.domain = text(value);
     else if (field === 5) {
-      const [name, attribute] = readAttribute(message(value), strings);
+      const attribute = message(value);
+      const name = attributeName(attribute);
+      if (node.attributes.has(name)) throw new Declined(`its tree ensemble has two attributes ${name}`);
       node.attributes.set(name, attribute);
     }
   });
@@ -185,6 +210,7 @@ export function compileTreeEnsemble(bytes: Uint8Array, inputName: string, output
   try {
     return compile(bytes, inputName, outputName);
   } catch (error) {
+    if (error instanceof Declined) return unsupported(error.message);
     return { ok: false, reason: `it could not be read as a tree ensemble (${error instanceof Error ? error.message : String(error)})` };
   }
 }
@@ -209,33 +235,43 @@ function compile(bytes: Uint8Array, inputName: string, outputName: string): Tree
   if (node.inputs.length !== 1 || node.inputs[0] !== inputName || node.outputs.length !== 1 || node.outputs[0] !== outputName) {
     return unsupported('its tree ensemble does not take the model input straight to the chosen output');
   }
-  const a = node.attributes;
-  for (const [name, attribute] of a) {
+  for (const name of node.attributes.keys()) {
     if (!KNOWN_ATTRIBUTES.has(name)) return unsupported(`its tree ensemble has the attribute ${name}`);
-    if (attribute.other || name.endsWith('_as_tensor')) return unsupported(`its tree ensemble gives ${name} as a tensor`);
+    if (name.endsWith('_as_tensor')) return unsupported(`its tree ensemble gives ${name} as a tensor`);
   }
-  const ints = (name: string) => a.get(name)?.ints ?? [];
-  const floats = (name: string) => a.get(name)?.floats ?? [];
-  if ((a.get('n_targets')?.i ?? 1) !== 1) return unsupported('its tree ensemble has more than one target');
-  if ((a.get('post_transform')?.s ?? 'NONE') !== 'NONE') return unsupported('its tree ensemble has a post-transform');
-  if ((a.get('aggregate_function')?.s ?? 'SUM') !== 'SUM') return unsupported('its tree ensemble does not sum its trees');
+  const strings = new RepeatedText();
+  const decoded = new Map<string, Attribute>();
+  const attribute = (name: string): Attribute | undefined => {
+    const bytes = node.attributes.get(name);
+    if (!bytes) return undefined;
+    let found = decoded.get(name);
+    if (!found) {
+      found = readAttribute(bytes, strings);
+      if (found.other) throw new Declined(`its tree ensemble gives ${name} as a tensor`);
+      decoded.set(name, found);
+    }
+    return found;
+  };
+  const ints = (name: string) => attribute(name)?.ints ?? [];
+  const floats = (name: string) => attribute(name)?.floats ?? [];
+  if ((attribute('n_targets')?.i ?? 1) !== 1) return unsupported('its tree ensemble has more than one target');
+  if ((attribute('post_transform')?.s ?? 'NONE') !== 'NONE') return unsupported('its tree ensemble has a post-transform');
+  if ((attribute('aggregate_function')?.s ?? 'SUM') !== 'SUM') return unsupported('its tree ensemble does not sum its trees');
   const baseValues = floats('base_values');
   if (baseValues.length > 1) return unsupported('its tree ensemble has several base values');
 
+  // The trees' shapes first: whether they fill out is decided by these alone, before the rest is decoded.
   const treeIds = ints('nodes_treeids');
-  const nodeIds = ints('nodes_nodeids');
-  const featureIds = ints('nodes_featureids');
-  const values = floats('nodes_values');
-  const modes = a.get('nodes_modes')?.strings ?? [];
-  const trueIds = ints('nodes_truenodeids');
-  const falseIds = ints('nodes_falsenodeids');
-  const missingTrue = ints('nodes_missing_value_tracks_true');
   const count = treeIds.length;
   if (count === 0) return unsupported('its tree ensemble has no nodes');
-  for (const [name, list] of [['nodes_nodeids', nodeIds], ['nodes_featureids', featureIds], ['nodes_values', values], ['nodes_modes', modes], ['nodes_truenodeids', trueIds], ['nodes_falsenodeids', falseIds]] as const) {
-    if (list.length !== count) return unsupported(`its tree ensemble's ${name} has ${list.length} entries for ${count} nodes`);
-  }
-  if (missingTrue.length !== 0 && missingTrue.length !== count) return unsupported('its nodes_missing_value_tracks_true does not give one flag per node');
+  const listed = <T extends ArrayLike<unknown>>(name: string, list: T): T => {
+    if (list.length !== count) throw new Declined(`its tree ensemble's ${name} has ${list.length} entries for ${count} nodes`);
+    return list;
+  };
+  const nodeIds = listed('nodes_nodeids', ints('nodes_nodeids'));
+  const modes = listed('nodes_modes', attribute('nodes_modes')?.strings ?? []);
+  const trueIds = listed('nodes_truenodeids', ints('nodes_truenodeids'));
+  const falseIds = listed('nodes_falsenodeids', ints('nodes_falsenodeids'));
 
   // Trees in the order onnxruntime sums them: by first appearance, each tree's nodes together, its root first. Each
   // tree's node ids index a flat table (`where`): converters number a tree's nodes 0 to n − 1.
@@ -271,25 +307,6 @@ function compile(bytes: Uint8Array, inputName: string, outputName: string): Tree
   /** The index of node `id` of tree number t, or −1. */
   const find = (t: number, id: number): number => (Number.isSafeInteger(id) && id >= 0 && id < whereBase[t + 1] - whereBase[t] ? where[whereBase[t] + id] : -1);
 
-  const leafWeight = new Float32Array(count);
-  const weighted = new Uint8Array(count);
-  const targetTrees = ints('target_treeids');
-  const targetNodes = ints('target_nodeids');
-  const targetIds = ints('target_ids');
-  const weights = floats('target_weights');
-  if (targetNodes.length !== targetTrees.length || weights.length !== targetTrees.length || (targetIds.length !== 0 && targetIds.length !== targetTrees.length)) {
-    return unsupported("its tree ensemble's target_* lists differ in length");
-  }
-  for (let k = 0; k < targetTrees.length; k++) {
-    if ((targetIds[k] ?? 0) !== 0) return unsupported('a leaf weight is for another target than 0');
-    const t = treeIndex.get(targetTrees[k]);
-    const at = t === undefined ? -1 : find(t, targetNodes[k]);
-    if (at < 0) return unsupported(`a weight is for node ${targetNodes[k]} of tree ${targetTrees[k]}, which does not exist`);
-    if (weighted[at]) return unsupported('a leaf has more than one weight');
-    weighted[at] = 1;
-    leafWeight[at] = weights[k];
-  }
-
   // Each tree's depth and each split's children (−1 for a leaf), checking that every split has two children of its
   // own tree and that it is a tree. The walk keeps (node, level) pairs on one stack, reused from tree to tree.
   const yesAt = new Int32Array(count).fill(-1);
@@ -318,9 +335,6 @@ function compile(bytes: Uint8Array, inputName: string, outputName: string): Tree
         continue;
       }
       if (mode !== 'BRANCH_LT' && mode !== 'BRANCH_LEQ') return unsupported(`it has ${mode} splits`);
-      if (!Number.isFinite(values[i])) return unsupported(`a split of tree ${treeIds[i]} has the threshold ${values[i]}`);
-      const column = featureIds[i];
-      if (!Number.isSafeInteger(column) || column < 0) return unsupported(`a split reads feature ${column}`);
       const yes = find(t, trueIds[i]);
       const no = find(t, falseIds[i]);
       if (yes < 0 || no < 0) return unsupported(`a split of tree ${treeIds[i]} points to a node the tree does not have`);
@@ -338,6 +352,38 @@ function compile(bytes: Uint8Array, inputName: string, outputName: string): Tree
   if (paddedLeaves > MAX_PADDING * fileLeaves) {
     return unsupported(`its trees are too unbalanced to fill out (${paddedLeaves} leaves against ${fileLeaves})`);
   }
+
+  // Then every other attribute, which also checks that none names itself twice (attributeName read only the first
+  // name; protobuf keeps the last, and so would onnxruntime): what the splits read and compare with, the weights.
+  for (const name of node.attributes.keys()) attribute(name);
+  const featureIds = listed('nodes_featureids', ints('nodes_featureids'));
+  const values = listed('nodes_values', floats('nodes_values'));
+  const missingTrue = ints('nodes_missing_value_tracks_true');
+  if (missingTrue.length !== 0 && missingTrue.length !== count) return unsupported('its nodes_missing_value_tracks_true does not give one flag per node');
+  for (let i = 0; i < count; i++) {
+    if (yesAt[i] < 0) continue;
+    if (!Number.isFinite(values[i])) return unsupported(`a split of tree ${treeIds[i]} has the threshold ${values[i]}`);
+    if (!Number.isSafeInteger(featureIds[i]) || featureIds[i] < 0) return unsupported(`a split reads feature ${featureIds[i]}`);
+  }
+  const leafWeight = new Float32Array(count);
+  const weighted = new Uint8Array(count);
+  const targetTrees = ints('target_treeids');
+  const targetNodes = ints('target_nodeids');
+  const targetIds = ints('target_ids');
+  const weights = floats('target_weights');
+  if (targetNodes.length !== targetTrees.length || weights.length !== targetTrees.length || (targetIds.length !== 0 && targetIds.length !== targetTrees.length)) {
+    return unsupported("its tree ensemble's target_* lists differ in length");
+  }
+  for (let k = 0; k < targetTrees.length; k++) {
+    if ((targetIds[k] ?? 0) !== 0) return unsupported('a leaf weight is for another target than 0');
+    const t = treeIndex.get(targetTrees[k]);
+    const at = t === undefined ? -1 : find(t, targetNodes[k]);
+    if (at < 0) return unsupported(`a weight is for node ${targetNodes[k]} of tree ${targetTrees[k]}, which does not exist`);
+    if (weighted[at]) return unsupported('a leaf has more than one weight');
+    weighted[at] = 1;
+    leafWeight[at] = weights[k];
+  }
+
 
   // Scratch slots: one per (column, where NaN goes) pair that some split uses.
   const slotOf = new Map<number, number>();

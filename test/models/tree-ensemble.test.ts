@@ -126,8 +126,10 @@ describe('the tree kernel', () => {
 
   test('declines a tree ensemble that breaks any one of its rules (scripts/fixtures/tree_semantics_models.py)', async () => {
     const reasons: Record<string, RegExp> = {
+      attribute_named_twice: /an attribute is named twice \(nodes_hitrates, nodes_values\)/,
       average: /does not sum its trees/,
       cycle: /tree 0 is not a tree \(a node is reached twice\)/,
+      duplicate_attribute: /its tree ensemble has two attributes n_targets/,
       duplicate_node: /node 1 of tree 0 appears twice/,
       infinite_threshold: /a split of tree 0 has the threshold Infinity/,
       interleaved: /its trees' nodes are interleaved/,
