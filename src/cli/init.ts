@@ -137,6 +137,7 @@ onnx: model.onnx
 # output: variable       # which ONNX output holds the predictions (when the model has several)
 # postprocess: rank      # rank (default), clip or none: how predictions are brought into (0, 1)
 # fill_missing: 2        # the value fed to the model for a missing feature (NaN when absent)
+# engine: onnxruntime    # run every file in onnxruntime, even a tree ensemble the tree kernel could run (default auto)
 # enabled: false         # skip this model unless it is asked for by name
 \`\`\`
 

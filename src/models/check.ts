@@ -5,7 +5,8 @@
  */
 import { formatIssue, type ModelConfigIssue } from './errors.js';
 import { resolveFeatures, type FeatureSetsDocument } from './features.js';
-import { loadModels, type LoadOptions } from './load.js';
+import { loadModels, type LoadedModel, type LoadOptions } from './load.js';
+import { chooseEngine, readMember } from './members.js';
 import { describeShape } from './signature-check.js';
 
 export interface MemberSummary {
@@ -16,6 +17,10 @@ export interface MemberSummary {
   input: string;
   /** e.g. `probabilities[1]`. */
   output: string;
+  /** Which engine runs it in a run ("trees": this project's tree kernel). */
+  engine: 'trees' | 'onnxruntime';
+  /** Why the tree kernel does not run it; null when it does. */
+  engineReason: string | null;
 }
 
 export interface ModelCheck {
@@ -49,9 +54,10 @@ export async function checkModelsFolder(
 ): Promise<CheckReport> {
   // onnxruntime opens every file: a check is where a model it cannot run should show, before any run.
   const results = await loadModels(modelsDir, { openSessions: true, ...options });
-  const models: ModelCheck[] = results.map((result) => {
+  const models: ModelCheck[] = [];
+  for (const result of results) {
     if (!result.ok) {
-      return {
+      models.push({
         name: result.name,
         ok: false,
         enabled: result.enabled,
@@ -62,7 +68,8 @@ export async function checkModelsFolder(
         members: [],
         errors: result.errors,
         notes: [],
-      };
+      });
+      continue;
     }
     const model = result.model;
     const check: ModelCheck = {
@@ -73,19 +80,15 @@ export async function checkModelsFolder(
       features: model.features.kind === 'set' ? model.features.name : `list of ${model.features.names.length}`,
       featureCount: model.features.kind === 'list' ? model.features.names.length : null,
       postprocess: model.postprocess,
-      members: model.members.map((m) => ({
-        file: m.file,
-        weight: m.weight,
-        input: `${m.plan.inputName} ${m.plan.inputType} ${describeShape([m.plan.fixedBatch, m.plan.width])}`,
-        output: m.plan.output.column === null ? m.plan.output.name : `${m.plan.output.name}[${m.plan.output.column}]`,
-      })),
+      members: await summariseMembers(model),
       errors: [],
       notes: [],
     };
+    models.push(check);
     const featuresJson = featuresByDataset.get(model.dataset);
     if (!featuresJson) {
       check.notes.push(`feature names not checked: no ${model.dataset}/features.json at hand`);
-      return check;
+      continue;
     }
     const resolved = resolveFeatures(model, featuresJson);
     if (resolved.ok) {
@@ -94,9 +97,25 @@ export async function checkModelsFolder(
       check.ok = false;
       check.errors = resolved.errors;
     }
-    return check;
-  });
+  }
   return { modelsDir, ok: models.every((m) => m.ok || !m.enabled), models };
+}
+
+async function summariseMembers(model: LoadedModel): Promise<MemberSummary[]> {
+  const members: MemberSummary[] = [];
+  for (const m of model.members) {
+    // The file was read moments ago by loadModels; the choice is the one a run makes.
+    const decision = chooseEngine(model, m, await readMember(model, m));
+    members.push({
+      file: m.file,
+      weight: m.weight,
+      input: `${m.plan.inputName} ${m.plan.inputType} ${describeShape([m.plan.fixedBatch, m.plan.width])}`,
+      output: m.plan.output.column === null ? m.plan.output.name : `${m.plan.output.name}[${m.plan.output.column}]`,
+      engine: decision.engine,
+      engineReason: decision.engine === 'onnxruntime' ? decision.reason : null,
+    });
+  }
+  return members;
 }
 
 /** The report as lines of text for a terminal. */
@@ -113,6 +132,7 @@ export function formatCheckReport(report: CheckReport): string {
     for (const member of model.members) {
       const weight = model.members.length > 1 ? ` weight ${Number(member.weight.toFixed(4))}` : '';
       lines.push(`       ${member.file}${weight}: input ${member.input} → output ${member.output}`);
+      lines.push(`         runs in ${member.engine === 'trees' ? 'the tree kernel' : `onnxruntime (${member.engineReason})`}`);
     }
     for (const error of model.errors) lines.push(`       error: ${formatIssue(error)}`);
     for (const note of model.notes) lines.push(`       note: ${note}`);

@@ -10,7 +10,7 @@ import { messageOf } from '../data/errors.js';
 import { modelFolderNames as listModelFolders } from './folders.js';
 import { ModelConfigError, type ModelConfigIssue } from './errors.js';
 import { parseManifest, type FeatureSpec, type ManifestMember, type ModelManifest, type OutputSelector } from './manifest.js';
-import type { PostprocessMethod, SupportedTournament } from './manifest-schema.js';
+import type { EngineChoice, PostprocessMethod, SupportedTournament } from './manifest-schema.js';
 import { openSession } from './onnx-session.js';
 import { readOnnxSignature } from './onnx-signature.js';
 import { planMember, type MemberPlan } from './signature-check.js';
@@ -43,6 +43,7 @@ export interface LoadedModel {
   tournament: SupportedTournament;
   enabled: boolean;
   fillMissing: number | null;
+  engine: EngineChoice;
 }
 
 interface ResultBase {
@@ -173,14 +174,14 @@ async function loadModel(modelsDir: string, name: string, openSessions = false):
   if (issues.length > 0 || !parsed.ok) return { name, dir, manifestPath, enabled, ok: false, errors: issues };
   const total = parsed.manifest.members.reduce((sum, m) => sum + m.weight, 0);
   for (const member of members) member.weight /= total;
-  const { dataset, features, postprocess, tournament, fillMissing, ensemble } = parsed.manifest;
+  const { dataset, features, postprocess, tournament, fillMissing, ensemble, engine } = parsed.manifest;
   return {
     name,
     dir,
     manifestPath,
     enabled,
     ok: true,
-    model: { name, dir, manifestPath, dataset, features, members, ensemble, postprocess, tournament, enabled, fillMissing },
+    model: { name, dir, manifestPath, dataset, features, members, ensemble, postprocess, tournament, enabled, fillMissing, engine },
   };
 }
 

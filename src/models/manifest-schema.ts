@@ -18,10 +18,15 @@ export const MANIFEST_FIELDS = [
   'tournament',
   'enabled',
   'fill_missing',
+  'engine',
 ] as const;
 
 export const POSTPROCESS_METHODS = ['rank', 'clip', 'none'] as const;
 export type PostprocessMethod = (typeof POSTPROCESS_METHODS)[number];
+
+/** auto: the tree kernel where it gives onnxruntime's predictions exactly (members.ts), else onnxruntime. */
+export const ENGINE_CHOICES = ['auto', 'onnxruntime'] as const;
+export type EngineChoice = (typeof ENGINE_CHOICES)[number];
 
 export const SUPPORTED_TOURNAMENTS = ['classic'] as const;
 export type SupportedTournament = (typeof SUPPORTED_TOURNAMENTS)[number];
@@ -124,6 +129,10 @@ export const manifestSchema = {
       type: 'number',
       [EXPECTED]: 'the number fed to the model for a missing feature value, e.g. 2 (the middle bin)',
     },
+    engine: {
+      enum: [...ENGINE_CHOICES],
+      [EXPECTED]: 'auto (default: the tree kernel for a tree ensemble it runs exactly, onnxruntime for the rest) or onnxruntime (every file)',
+    },
   },
 };
 
@@ -139,6 +148,7 @@ export interface ManifestInput {
   tournament?: SupportedTournament;
   enabled?: boolean;
   fill_missing?: number;
+  engine?: EngineChoice;
 }
 
 const ajv = new Ajv({ allErrors: true, verbose: true, strict: true, keywords: [EXPECTED] });

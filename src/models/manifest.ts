@@ -6,6 +6,7 @@
 import { parseDocument } from 'yaml';
 import {
   OUTPUT_SELECTOR_PATTERN,
+  type EngineChoice,
   validateManifest,
   type ManifestInput,
   type OutputSelectorInput,
@@ -45,6 +46,8 @@ export interface ModelManifest {
   fillMissing: number | null;
   /** True when onnx was a list (an ensemble), even of one member. */
   ensemble: boolean;
+  /** Which engine may run the members: auto (the tree kernel where it can) or onnxruntime for every one. */
+  engine: EngineChoice;
 }
 
 export type ManifestParseResult =
@@ -103,6 +106,7 @@ function normalise(input: ManifestInput): ModelManifest {
     enabled: input.enabled ?? true,
     fillMissing: input.fill_missing ?? null,
     ensemble,
+    engine: input.engine ?? 'auto',
   };
 }
 
@@ -136,5 +140,6 @@ function validParts(value: unknown, problems: SchemaProblem[]): Partial<ModelMan
   if (!fieldsWithProblems.has('tournament')) partial.tournament = manifest.tournament;
   if (!fieldsWithProblems.has('enabled')) partial.enabled = manifest.enabled;
   if (!fieldsWithProblems.has('fill_missing')) partial.fillMissing = manifest.fillMissing;
+  if (!fieldsWithProblems.has('engine')) partial.engine = manifest.engine;
   return partial;
 }

@@ -68,22 +68,38 @@ class TreeMember implements OpenMember {
   async release(): Promise<void> {}
 }
 
-/** Opens `member`: compiled for the tree kernel when it can be, else as an onnxruntime session. */
-export async function openMember(model: LoadedModel, member: LoadedMember, options: SessionOptions): Promise<OpenMember> {
-  let bytes: Uint8Array;
+/** The engine chosen for a member; for onnxruntime, why the tree kernel does not take it. */
+export type EngineDecision = { engine: 'trees'; trees: CompiledTrees } | { engine: 'onnxruntime'; reason: string };
+
+/** Which engine runs `member` (the ONNX file's `bytes`): the tree kernel when model.yml allows it and it can. */
+export function chooseEngine(model: Pick<LoadedModel, 'engine'>, member: Pick<LoadedMember, 'plan'>, bytes: Uint8Array): EngineDecision {
+  const plan = member.plan;
+  const onnxruntime = (reason: string): EngineDecision => ({ engine: 'onnxruntime', reason });
+  if (model.engine === 'onnxruntime') return onnxruntime('model.yml sets engine: onnxruntime');
+  // The kernel compares float32 values, as onnxruntime does for a float32 input; other inputs go to onnxruntime.
+  if (plan.inputType !== 'float32') return onnxruntime(`its input is ${plan.inputType}, and the tree kernel takes float32`);
+  if (plan.fixedBatch !== null) return onnxruntime(`its input takes a fixed batch of ${plan.fixedBatch} rows`);
+  if ((plan.output.column ?? 0) !== 0) return onnxruntime(`the prediction is column ${plan.output.column} of its output`);
+  const compiled = compileTreeEnsemble(bytes, plan.inputName, plan.output.name);
+  return compiled.ok ? { engine: 'trees', trees: compiled.trees } : onnxruntime(compiled.reason);
+}
+
+/** Reads the ONNX file of `member`, naming it when it cannot be read. */
+export async function readMember(model: Pick<LoadedModel, 'name'>, member: Pick<LoadedMember, 'file' | 'path'>): Promise<Uint8Array> {
   try {
-    bytes = await readFile(member.path);
+    return await readFile(member.path);
   } catch (error) {
     throw new ModelError(model.name, member.file, `cannot be read (${(error as NodeJS.ErrnoException).code ?? String(error)})`, { cause: error });
   }
-  const plan = member.plan;
-  // The kernel compares float32 values, as onnxruntime does for a float32 input; other inputs go to onnxruntime.
-  if (plan.inputType === 'float32' && plan.fixedBatch === null && (plan.output.column ?? 0) === 0) {
-    const compiled = compileTreeEnsemble(bytes, plan.inputName, plan.output.name);
-    if (compiled.ok) return new TreeMember(compiled.trees, plan, options.threads || availableParallelism());
-  }
+}
+
+/** Opens `member`: compiled for the tree kernel when chooseEngine says so, else as an onnxruntime session. */
+export async function openMember(model: LoadedModel, member: LoadedMember, options: SessionOptions): Promise<OpenMember> {
+  const bytes = await readMember(model, member);
+  const decision = chooseEngine(model, member, bytes);
+  if (decision.engine === 'trees') return new TreeMember(decision.trees, member.plan, options.threads || availableParallelism());
   try {
-    return new OnnxMember(await openSession(bytes, options), plan);
+    return new OnnxMember(await openSession(bytes, options), member.plan);
   } catch (error) {
     const reason = error instanceof Error ? error.message.split('\n')[0] : String(error);
     throw new ModelError(model.name, member.file, `onnxruntime cannot load it: ${reason}`, { cause: error });

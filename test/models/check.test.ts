@@ -25,6 +25,26 @@ test('the example models pass check against the synthetic v5.2 features.json', a
   const text = formatCheckReport(report);
   assert.match(text, /ok {5}example_gbt\n {7}dataset v5\.2, features medium \(780 features\), postprocess rank/);
   assert.match(text, /3 of 3 models ok$/);
+  // Which engine each file runs in, as a run chooses it, and why a file is not the tree kernel's.
+  assert.deepEqual(
+    report.models.flatMap((m) => m.members.map((member) => [m.name, member.engine])),
+    [['example_ensemble', 'trees'], ['example_ensemble', 'onnxruntime'], ['example_gbt', 'trees'], ['example_linear', 'onnxruntime']],
+  );
+  assert.match(text, /example_gbt\n.*\n {7}\S*models\/example_gbt\/model\.onnx: input .*\n {9}runs in the tree kernel\n/);
+  assert.match(text, /ridge\.onnx weight 0\.3: input .*\n {9}runs in onnxruntime \(its node is ai\.onnx\.ml LinearRegressor\)\n/);
+});
+
+test('check names model.yml as the reason a tree ensemble runs in onnxruntime when it sets engine: onnxruntime', async () => {
+  const models = await tempModelsDir();
+  try {
+    await addModel(models.dir, 'forced', 'dataset: v5.2\nfeatures: small\nonnx: m.onnx\nengine: onnxruntime\n', { 'm.onnx': 'xgb_regressor.onnx' });
+    const report = await checkModelsFolder(models.dir);
+    assert.equal(report.ok, true, formatCheckReport(report));
+    assert.deepEqual(report.models[0].members.map((m) => [m.engine, m.engineReason]), [['onnxruntime', 'model.yml sets engine: onnxruntime']]);
+    assert.match(formatCheckReport(report), /m\.onnx: input .*\n {9}runs in onnxruntime \(model\.yml sets engine: onnxruntime\)/);
+  } finally {
+    await models.dispose();
+  }
 });
 
 test('without features.json, check says what it could not verify', async () => {

@@ -165,6 +165,16 @@ describe('output forms', () => {
   test('fill_missing must be a number', async () => {
     findIssue(errorsOf(await loadOne('fill', `${GOOD}fill_missing: middle\n`, { 'model.onnx': 'ridge.onnx' })), 'fill_missing', /must be the number fed to the model/);
   });
+
+  test('engine is auto by default, or onnxruntime; anything else says what is valid', async () => {
+    const auto = await loadOne('auto', GOOD, { 'model.onnx': 'ridge.onnx' });
+    assert.ok(auto.ok);
+    assert.equal(auto.model.engine, 'auto');
+    const forced = await loadOne('forced', `${GOOD}engine: onnxruntime\n`, { 'model.onnx': 'ridge.onnx' });
+    assert.ok(forced.ok);
+    assert.equal(forced.model.engine, 'onnxruntime');
+    findIssue(errorsOf(await loadOne('fast', `${GOOD}engine: trees\n`, { 'model.onnx': 'ridge.onnx' })), 'engine', /must be auto \(default: .*\) or onnxruntime \(every file\) \(got "trees"\)/);
+  });
 });
 
 describe('ONNX file problems', () => {

@@ -177,13 +177,14 @@ describe('the tree kernel', () => {
     assertBitIdentical(await runTrees(trees, table, identity(6), null, 2, pool), expected, 'after');
   });
 
-  test('the engine runs tree ensembles in the kernel and the rest in onnxruntime, with the same predictions as onnxruntime', async () => {
+  test('the engine runs tree ensembles in the kernel and the rest in onnxruntime, or every file there when model.yml says so, with the same predictions', async () => {
     const ref = await reference();
     const models = await tempModelsDir();
     try {
       const base = 'dataset: v5.2\nfeatures: small\n';
       await addModel(models.dir, 'gbt', `${base}onnx: model.onnx\npostprocess: none\n`, { 'model.onnx': 'xgb_regressor.onnx' });
       await addModel(models.dir, 'ridge', `${base}onnx: model.onnx\npostprocess: none\n`, { 'model.onnx': 'ridge.onnx' });
+      await addModel(models.dir, 'gbt_ort', `${base}onnx: model.onnx\npostprocess: none\nengine: onnxruntime\n`, { 'model.onnx': 'xgb_regressor.onnx' });
       const loaded = await loadModels(models.dir);
       const byName = new Map(loaded.map((result) => [result.name, result.ok ? result.model : undefined]));
       const gbt = byName.get('gbt')!;
@@ -194,15 +195,21 @@ describe('the tree kernel', () => {
       const named = { ...table, columns: features };
       const open = await openModel(gbt);
       const ridge = await openModel(byName.get('ridge')!);
+      // One intra-op thread: onnxruntime then adds the trees in the file's order, as the kernel does.
+      const forced = await openModel(byName.get('gbt_ort')!, { threads: 1 });
       try {
         assert.deepEqual(open.engines, ['trees']);
         assert.deepEqual(ridge.engines, ['onnxruntime']);
+        assert.deepEqual(forced.engines, ['onnxruntime']);
         const [raw] = await open.predictMembers(named, features);
         const expected = await onnxruntime(await readFile(path.join(FIXTURES, 'xgb_regressor.onnx')), table.values, table.rows, features.length);
         assertBitIdentical(Float32Array.from(raw), expected, 'engine');
+        const [fromSession] = await forced.predictMembers(named, features);
+        assertBitIdentical(Float32Array.from(fromSession), expected, 'engine: onnxruntime');
       } finally {
         await open.release();
         await ridge.release();
+        await forced.release();
       }
     } finally {
       await models.dispose();
