@@ -25,7 +25,7 @@ if (unsupported) {
 } else {
   let main;
   try {
-    main = await import("./chunks/main-UK6VK65T.js");
+    main = await import("./chunks/main-PC2FJ6AE.js");
   } catch (error) {
     setFailed(`The action could not load its code from action/: ${error instanceof Error ? error.message : String(error)}`);
   }
