@@ -38,7 +38,7 @@ class OnnxMember implements OpenMember {
   }
 }
 
-class TreeMember implements OpenMember {
+export class TreeMember implements OpenMember {
   readonly engine = 'trees';
   private readonly widthNeeded: number;
 

@@ -49,28 +49,30 @@ export class TreeWorkerPool {
     }
     return this.workers[index];
   }
+
+  /** Runs `job` on the index-th worker: settles when the worker has taken its last block, or has failed. */
+  run(index: number, job: TreeJob): Promise<void> {
+    const target = this.worker(index);
+    return new Promise<void>((resolve, reject) => {
+      const done = (answer: string | null) => {
+        target.off('exit', exited);
+        target.unref();
+        if (answer === null) resolve();
+        else reject(new TreeWorkerError(`a tree worker failed: ${answer.split('\n')[0]}`));
+      };
+      const exited = (code: number) => {
+        target.off('message', done);
+        reject(new TreeWorkerError(`a tree worker exited (code ${code}) before finishing its rows`));
+      };
+      target.ref();
+      target.once('message', done);
+      target.once('exit', exited);
+      target.postMessage(job);
+    });
+  }
 }
 
 const processPool = new TreeWorkerPool();
-
-function runOnWorker(target: Worker, job: TreeJob): Promise<void> {
-  return new Promise<void>((resolve, reject) => {
-    const done = (answer: string | null) => {
-      target.off('exit', exited);
-      target.unref();
-      if (answer === null) resolve();
-      else reject(new TreeWorkerError(`a tree worker failed: ${answer.split('\n')[0]}`));
-    };
-    const exited = (code: number) => {
-      target.off('message', done);
-      reject(new TreeWorkerError(`a tree worker exited (code ${code}) before finishing its rows`));
-    };
-    target.ref();
-    target.once('message', done);
-    target.once('exit', exited);
-    target.postMessage(job);
-  });
-}
 
 /** Shared memory holding `values`: the table's own when it is shared (a parallel read's), else a copy. */
 function sharedValues(values: Float32Array): Float32Array {
@@ -107,7 +109,7 @@ export async function runTrees(
     out: new Float32Array(new SharedArrayBuffer(4 * rows)),
     next: new Int32Array(new SharedArrayBuffer(4)),
   };
-  const running = Array.from({ length: helpers }, (_, k) => runOnWorker(pool.worker(k), job));
+  const running = Array.from({ length: helpers }, (_, k) => pool.run(k, job));
   const settled = Promise.allSettled(running);
   let failure: unknown;
   try {

@@ -12,6 +12,9 @@ import { InferenceSession, Tensor } from 'onnxruntime-node';
 import type { FeatureTable } from '../../src/data/table.js';
 import { loadModels, openModel, resolveFeatures } from '../../src/models/index.js';
 import { compileTreeEnsemble, type CompiledTrees } from '../../src/models/tree-ensemble.js';
+import { TreeMember } from '../../src/models/members.js';
+import type { MemberPlan } from '../../src/models/signature-check.js';
+import type { TreeJob } from '../../src/models/tree-kernel.js';
 import { TreeWorkerPool, runTrees } from '../../src/models/tree-threads.js';
 import { FIXTURES, addModel, fixtureFeaturesJson, reference, tempModelsDir } from './helpers.js';
 
@@ -175,6 +178,35 @@ describe('the tree kernel', () => {
       message: 'a tree worker exited (code 1) before finishing its rows',
     });
     assertBitIdentical(await runTrees(trees, table, identity(6), null, 2, pool), expected, 'after');
+  });
+
+  test('a job a worker cannot run fails with the worker\'s own error, and the same worker takes the next run', { timeout: 30_000 }, async () => {
+    const bytes = await readFile(path.join(FIXTURES, 'trees_semantics.onnx'));
+    const trees = compiled(bytes);
+    const table = randomTable(1000, 6, 6, 7);
+    const pool = new TreeWorkerPool();
+    const worker = pool.worker(0);
+    await assert.rejects(pool.run(0, {} as TreeJob), { name: 'TreeWorkerError', message: /^a tree worker failed: TypeError: .*ensemble/ });
+    assert.equal(pool.worker(0), worker, 'the worker outlived the failed job');
+    assertBitIdentical(await runTrees(trees, table, identity(6), null, 2, pool), await onnxruntime(bytes, table.values, table.rows, 6), 'after');
+  });
+
+  test('a failure on the calling thread stops the workers and reaches the run as a ModelError naming the model and file', { timeout: 30_000 }, async () => {
+    const bytes = await readFile(path.join(FIXTURES, 'trees_semantics.onnx'));
+    const trees = compiled(bytes);
+    const table = randomTable(5000, 6, 6, 7);
+    const plan: MemberPlan = { inputName: 'float_input', inputType: 'float32', width: 6, fixedBatch: null, output: { name: 'variable', type: 'float32', column: null, columns: 1 } };
+    // No leaf values: every thread's first block throws. The run must settle, not wait on the workers, and give the
+    // calling thread's error (a worker's would read "a tree worker failed").
+    const broken = new TreeMember({ ...trees, leaves: null as unknown as Float32Array }, plan, 3);
+    const context = { model: 'my_model', file: 'models/my_model/model.onnx' };
+    await assert.rejects(broken.run(table, table.columns, context, {}), (error: Error) => {
+      assert.equal(error.name, 'ModelError');
+      assert.match(error.message, /my_model.*models\/my_model\/model\.onnx: the tree evaluation failed: Cannot read properties of null/s);
+      return true;
+    });
+    const raw = await new TreeMember(trees, plan, 3).run(table, table.columns, context, {});
+    assertBitIdentical(Float32Array.from(raw), await onnxruntime(bytes, table.values, table.rows, 6), 'after');
   });
 
   test('the engine runs tree ensembles in the kernel and the rest in onnxruntime, or every file there when model.yml says so, with the same predictions', async () => {
