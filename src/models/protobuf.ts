@@ -73,8 +73,27 @@ class Cursor {
 
   varint(): number {
     const bytes = this.bytes;
+    // Keys, lengths and a tree's node ids are one to three bytes: those are read with int arithmetic.
+    let offset = this.offset;
     let value = 0;
-    for (let shift = 0; ; shift += 7) {
+    for (let shift = 0; shift < 28; shift += 7) {
+      if (offset >= bytes.length) throw new Error(`a number runs past the end of its message (byte ${offset})`);
+      const byte = bytes[offset++];
+      value |= (byte & 0x7f) << shift;
+      if (!(byte & 0x80)) {
+        this.offset = offset;
+        return value;
+      }
+    }
+    this.offset = offset;
+    return this.longVarint(value);
+  }
+
+  /** The rest of a varint longer than four bytes, whose first 28 bits are `low`. */
+  private longVarint(low: number): number {
+    const bytes = this.bytes;
+    let value = low;
+    for (let shift = 28; ; shift += 7) {
       if (this.offset >= bytes.length) throw new Error(`a number runs past the end of its message (byte ${this.offset})`);
       if (shift > 63) throw new Error(`a number longer than 10 bytes at byte ${this.offset}`);
       const byte = bytes[this.offset++];

@@ -53,6 +53,8 @@ export type TreeCompilation = { ok: true; trees: CompiledTrees } | { ok: false; 
 interface Attribute {
   ints: ArrayLike<number>;
   floats: ArrayLike<number>;
+  /** The attribute's strings, each as its index in `strings`, which lists each distinct string once. */
+  stringCodes: ArrayLike<number>;
   strings: string[];
   i?: number;
   f?: number;
@@ -73,24 +75,70 @@ interface OnnxNode {
 /** A reason to leave the model to onnxruntime, found while reading it. */
 class Declined extends Error {}
 
-/**
- * Decodes the short strings an attribute repeats for every node (nodes_modes: "LEAF", "BRANCH_LT") once each: a
- * TextDecoder call and a new string per node were a third of the time to read the example shape's 119,536 nodes.
- */
-class RepeatedText {
-  private readonly seen = new Map<number, { bytes: Uint8Array; text: string }[]>();
+type Numbers = Int32Array | Float64Array | Float32Array | Uint8Array;
 
-  /** The text of bytes[start, end). */
-  decode(bytes: Uint8Array, start: number, end: number): string {
-    const n = end - start;
-    if (n > 32) return text(bytes.subarray(start, end));
-    const key = n * 65536 + (n > 1 ? bytes[end - 2] * 256 : 0) + (n > 0 ? bytes[end - 1] : 0);
-    let known = this.seen.get(key);
-    if (!known) this.seen.set(key, (known = []));
-    for (const entry of known) if (sameBytes(entry.bytes, bytes, start, end)) return entry.text;
-    const decoded = text(bytes.subarray(start, end));
-    known.push({ bytes: bytes.slice(start, end), text: decoded });
-    return decoded;
+/**
+ * A growing list of numbers in a typed array; `view()` is what it holds. Its array is made at the first push, with
+ * room for `room` values: the most an attribute of that many bytes can hold, one per node, so that it is not copied
+ * as it grows. A list of int32 values becomes a Float64Array (exact up to 2^53) at its first value beyond int32.
+ */
+class NumberList {
+  private values: Numbers | null = null;
+  length = 0;
+
+  constructor(
+    private make: (length: number) => Numbers,
+    private readonly room: number,
+  ) {}
+
+  push(value: number): void {
+    let values = this.values ?? (this.values = this.make(Math.max(16, this.room)));
+    const widen = this.make === int32s && (value | 0) !== value;
+    const full = this.length === values.length;
+    if (widen || full) {
+      if (widen) this.make = float64s;
+      const grown = this.make(full ? 2 * values.length : values.length);
+      grown.set(values);
+      this.values = values = grown;
+    }
+    values[this.length++] = value;
+  }
+
+  view(): ArrayLike<number> {
+    return this.values ? this.values.subarray(0, this.length) : [];
+  }
+}
+
+const int32s = (length: number) => new Int32Array(length);
+const float64s = (length: number) => new Float64Array(length);
+// Floats are float32 on the wire.
+const float32s = (length: number) => new Float32Array(length);
+const bytesOf = (length: number) => new Uint8Array(length);
+
+/**
+ * An attribute's repeated strings as small numbers: nodes_modes repeats "LEAF" or "BRANCH_LT" for every node, and a
+ * string per node was a third of the time to read the example shape and 8 bytes a node to hold.
+ */
+class StringCodes {
+  readonly codes: NumberList;
+  /** The distinct strings, in the order they first appear: code k is texts[k]. */
+  readonly texts: string[] = [];
+  private readonly raw: Uint8Array[] = [];
+
+  constructor(room: number) {
+    this.codes = new NumberList(bytesOf, room);
+  }
+
+  /** Adds the string in bytes[start, end). */
+  push(bytes: Uint8Array, start: number, end: number): void {
+    let code = this.raw.findIndex((known) => sameBytes(known, bytes, start, end));
+    if (code < 0) {
+      if (this.raw.length === 256) throw new Declined('an attribute of its tree ensemble holds more than 256 different strings');
+      code = this.raw.length;
+      this.raw.push(bytes.slice(start, end));
+      this.texts.push(text(bytes.subarray(start, end)));
+    }
+    this.codes.push(code);
   }
 }
 
@@ -100,31 +148,14 @@ function sameBytes(known: Uint8Array, bytes: Uint8Array, start: number, end: num
   return true;
 }
 
-/** A list of numbers in a Float64Array grown by doubling (exact for ids up to 2^53); `view()` is what it holds. */
-class NumberList {
-  private values = new Float64Array(16);
-  length = 0;
-
-  push(value: number): void {
-    if (this.length === this.values.length) {
-      const grown = new Float64Array(this.values.length * 2);
-      grown.set(this.values);
-      this.values = grown;
-    }
-    this.values[this.length++] = value;
-  }
-
-  view(): Float64Array {
-    return this.values.subarray(0, this.length);
-  }
-}
-
 /** An attribute's values (its name is attributeName's). */
-function readAttribute(bytes: Uint8Array, strings: RepeatedText): Attribute {
+function readAttribute(bytes: Uint8Array): Attribute {
   let name = '';
-  const ints = new NumberList();
-  const floats = new NumberList();
-  const attribute: Attribute = { ints: [], floats: [], strings: [], other: false };
+  // An int takes at least two bytes (its key and itself) unless packed, a float four, a string three.
+  const ints = new NumberList(int32s, bytes.length >> 1);
+  const floats = new NumberList(float32s, bytes.length >> 2);
+  const strings = new StringCodes(bytes.length / 3);
+  const attribute: Attribute = { ints: [], floats: [], strings: [], stringCodes: [], other: false };
   const packed: number[] = [];
   readFields(bytes, (field, value, end) => {
     const isBytes = end >= 0;
@@ -144,10 +175,12 @@ function readAttribute(bytes: Uint8Array, strings: RepeatedText): Attribute {
         (field === 7 ? pushFloats : pushVarints)(bytes.subarray(value, end), packed);
         for (const number of packed) list.push(number);
       }
-    } else if (field === 9 && isBytes) attribute.strings.push(strings.decode(bytes, value, end));
+    } else if (field === 9 && isBytes) strings.push(bytes, value, end);
   });
   attribute.ints = ints.view();
   attribute.floats = floats.view();
+  attribute.strings = strings.texts;
+  attribute.stringCodes = strings.codes.view();
   return attribute;
 }
 
@@ -239,14 +272,13 @@ function compile(bytes: Uint8Array, inputName: string, outputName: string): Tree
     if (!KNOWN_ATTRIBUTES.has(name)) return unsupported(`its tree ensemble has the attribute ${name}`);
     if (name.endsWith('_as_tensor')) return unsupported(`its tree ensemble gives ${name} as a tensor`);
   }
-  const strings = new RepeatedText();
   const decoded = new Map<string, Attribute>();
   const attribute = (name: string): Attribute | undefined => {
     const bytes = node.attributes.get(name);
     if (!bytes) return undefined;
     let found = decoded.get(name);
     if (!found) {
-      found = readAttribute(bytes, strings);
+      found = readAttribute(bytes);
       if (found.other) throw new Declined(`its tree ensemble gives ${name} as a tensor`);
       decoded.set(name, found);
     }
@@ -269,7 +301,9 @@ function compile(bytes: Uint8Array, inputName: string, outputName: string): Tree
     return list;
   };
   const nodeIds = listed('nodes_nodeids', ints('nodes_nodeids'));
-  const modes = listed('nodes_modes', attribute('nodes_modes')?.strings ?? []);
+  const modeNames = attribute('nodes_modes')?.strings ?? [];
+  const modes = listed('nodes_modes', attribute('nodes_modes')?.stringCodes ?? []);
+  const [LEAF, LT, LEQ] = ['LEAF', 'BRANCH_LT', 'BRANCH_LEQ'].map((mode) => modeNames.indexOf(mode));
   const trueIds = listed('nodes_truenodeids', ints('nodes_truenodeids'));
   const falseIds = listed('nodes_falsenodeids', ints('nodes_falsenodeids'));
 
@@ -329,12 +363,12 @@ function compile(bytes: Uint8Array, inputName: string, outputName: string): Tree
       if (++reached > size) return unsupported(`tree ${treeIds[i]} is not a tree (a node is reached twice)`);
       if (d > MAX_DEPTH) return unsupported(`tree ${treeIds[i]} is deeper than ${MAX_DEPTH}`);
       const mode = modes[i];
-      if (mode === 'LEAF') {
+      if (mode === LEAF) {
         depth = Math.max(depth, d);
         fileLeaves++;
         continue;
       }
-      if (mode !== 'BRANCH_LT' && mode !== 'BRANCH_LEQ') return unsupported(`it has ${mode} splits`);
+      if (mode !== LT && mode !== LEQ) return unsupported(`it has ${modeNames[mode]} splits`);
       const yes = find(t, trueIds[i]);
       const no = find(t, falseIds[i]);
       if (yes < 0 || no < 0) return unsupported(`a split of tree ${treeIds[i]} points to a node the tree does not have`);
@@ -440,7 +474,7 @@ function compile(bytes: Uint8Array, inputName: string, outputName: string): Tree
         // to the true one. Held as −∞ it goes below any threshold, i.e. to the true branch.
         const nanBelow = missingTrue.length > 0 && missingTrue[i] === 1;
         nodeWords[at] = slot(featureIds[i], nanBelow) * BLOCK_ROWS;
-        thresholds[at + 1] = modes[i] === 'BRANCH_LEQ' ? nextFloat32Up(values[i]) : values[i];
+        thresholds[at + 1] = modes[i] === LEQ ? nextFloat32Up(values[i]) : values[i];
       }
       stack[top++] = leaf ? i : noAt[i];
       stack[top++] = 2 * h + 2;
