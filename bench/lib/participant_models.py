@@ -2,7 +2,9 @@
 """Participant-sized XGBoost models for the benchmarks, and XGBoost's own predict as their reference.
 
   train   --out DIR --features-json FILE --name NAME --trees N --depth D --rows R --seed S [--min-child-weight W]
-          trains an XGBRegressor on synthetic Numerai-shaped data over all features of features.json and writes
+          [--leaf-wise L]
+          trains an XGBRegressor on synthetic Numerai-shaped data over all features of features.json (with
+          --leaf-wise, grown leaf by leaf to L leaves, as LightGBM grows trees; --depth 0 for no depth limit) and writes
           DIR/NAME/model.onnx (exported by scripts/fixtures/train_models.py's exporter, as onnxmltools does),
           DIR/NAME/model.ubj (the booster itself), DIR/NAME/model.yml and DIR/NAME/facts.json (trees, nodes, sizes).
   predict --model FILE.ubj --rows FILE.f32 --width F --repeats K --threads T --out PRED.f32
@@ -36,11 +38,13 @@ def train(args):
     x = synthetic_features(rng, args.rows, len(names))
     y = synthetic_target(rng, x)
     # Numerai's example model: 2,000 trees, learning rate 0.01, depth 5 with at most 32 leaves, 10% of the
-    # features per tree. Deeper trees (the large case) keep the same sampling and learning rate.
+    # features per tree. Deeper trees (the large case) and leaf-wise ones keep the same sampling and learning rate.
+    shape = (dict(grow_policy="lossguide", max_leaves=args.leaf_wise) if args.leaf_wise
+             else dict(max_leaves=2 ** args.depth))
     model = xgboost.XGBRegressor(
-        n_estimators=args.trees, max_depth=args.depth, max_leaves=2 ** args.depth, learning_rate=0.01,
-        colsample_bytree=0.1, min_child_weight=args.min_child_weight, tree_method="hist", n_jobs=os.cpu_count(),
-        random_state=args.seed)
+        n_estimators=args.trees, max_depth=args.depth, learning_rate=0.01, colsample_bytree=0.1,
+        min_child_weight=args.min_child_weight, tree_method="hist", n_jobs=os.cpu_count(), random_state=args.seed,
+        **shape)
     start = time.time()
     model.fit(x, y)
     fit_seconds = time.time() - start
@@ -155,6 +159,7 @@ def main():
     t.add_argument("--rows", type=int, required=True)
     t.add_argument("--seed", type=int, default=1)
     t.add_argument("--min-child-weight", type=float, default=1.0)
+    t.add_argument("--leaf-wise", type=int, default=0)
     p = sub.add_parser("predict")
     p.add_argument("--model", required=True)
     p.add_argument("--rows", required=True)

@@ -73,6 +73,17 @@ describe('the tree kernel', () => {
     assertBitIdentical(await runTrees(trees, shared, identity(6), null, 2), expected, 'from shared memory');
   });
 
+  test('takes deep trees with early leaves, filled out to five times their leaves, and follows onnxruntime on them to the bit', async () => {
+    const bytes = await readFile(path.join(FIXTURES, 'trees_deep.onnx'));
+    const trees = compiled(bytes);
+    assert.equal(trees.treeCount, 20);
+    // 1,819 leaves in the file (scripts/fixtures/tree_semantics_models.py), 9,226 once the trees are complete.
+    assert.equal(trees.leaves.length, 9226);
+    const table = randomTable(1000, 6, 8, 7);
+    const expected = await onnxruntime(bytes, table.values, table.rows, 6);
+    for (const threads of [1, 2]) assertBitIdentical(await runTrees(trees, table, identity(6), null, threads), expected, `${threads} threads`);
+  });
+
   test('replaces NaN by the fill value before any split, as the ONNX path does', async () => {
     const bytes = await readFile(path.join(FIXTURES, 'trees_semantics.onnx'));
     const table = randomTable(300, 6, 2, 5);
@@ -139,6 +150,7 @@ describe('the tree kernel', () => {
       missing_child: /a split of tree 0 points to a node the tree does not have/,
       negative_feature: /a split reads feature \d{19}/,
       negative_node_id: /a node of tree 0 has the id \d{19}/,
+      long_walk: /its leaves sit too far above its trees' depth for the tree kernel to be faster \(it would walk 1\.33× their mean depth\)/,
       no_nodes: /has no nodes/,
       other_target: /a leaf weight is for another target than 0/,
       post_transform: /has a post-transform/,
