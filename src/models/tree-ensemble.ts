@@ -10,9 +10,10 @@
  *
  * Only graphs whose meaning is certain are taken: one ai.onnx.ml TreeEnsembleRegressor node from the model's input to
  * its output, one target, no post-transform, the sum of the trees plus at most one base value, BRANCH_LT or
- * BRANCH_LEQ splits, one weight per leaf, and trees close enough to complete that filling them out at most doubles
- * their leaves (XGBoost's depth-limited trees; LightGBM's leaf-wise ones usually are not). Anything else answers
- * with the reason and runs in onnxruntime as before.
+ * BRANCH_LEQ splits, one weight per leaf. And only where the kernel is the better engine: trees that fill out to
+ * complete ones with at most MAX_PADDING times their leaves, walked not much deeper than their leaves sit
+ * (MAX_WALK_RATIO): depth-limited and deep depth-wise XGBoost trees are; leaf-wise trees with no depth limit usually
+ * are not. Anything else answers with the reason and runs in onnxruntime as before.
  *
  * The result is onnxruntime's to the bit (test/models/tree-ensemble.test.ts): the same float32 comparisons, NaN
  * routed as onnxruntime routes it, and each row's float32 sum taken over the trees in onnxruntime's order (as
