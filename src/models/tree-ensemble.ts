@@ -54,8 +54,13 @@ export interface CompiledTrees {
   slotColumns: Int32Array;
   /** Per slot, 1 where NaN is held as −∞ (its nodes send NaN below the threshold), 0 where it stays NaN. */
   slotNanBelow: Uint8Array;
-  /** Added to each row's sum (base_values[0], or 0). */
-  base: number;
+  /**
+   * The trees come in chunks, one per TreeEnsembleRegressor of the file (usually one): a chunk's trees are summed in
+   * float32 and its base value added, and the chunks' results are added in double (see findEnsembles). `chunkEnds`
+   * holds the tree number each chunk ends at, `chunkBases` its base value (base_values[0], or 0).
+   */
+  chunkEnds: Int32Array;
+  chunkBases: Float32Array;
   treeCount: number;
 }
 
@@ -252,39 +257,115 @@ const float32Bits = new Int32Array(float32.buffer);
  */
 export function compileTreeEnsemble(bytes: Uint8Array, inputName: string, outputName: string): TreeCompilation {
   try {
-    return compile(bytes, inputName, outputName);
+    return { ok: true, trees: compile(bytes, inputName, outputName) };
   } catch (error) {
-    if (error instanceof Declined) return unsupported(error.message);
+    if (error instanceof Declined) return { ok: false, reason: error.message };
     return { ok: false, reason: `it could not be read as a tree ensemble (${error instanceof Error ? error.message : String(error)})` };
   }
 }
 
-function unsupported(reason: string): TreeCompilation {
-  return { ok: false, reason };
-}
-
-function compile(bytes: Uint8Array, inputName: string, outputName: string): TreeCompilation {
+function compile(bytes: Uint8Array, inputName: string, outputName: string): CompiledTrees {
   let graph: Uint8Array | undefined;
   readMessage(bytes, (field, value) => {
     if (field === 7) graph = message(value);
   });
-  if (!graph) return unsupported('it holds no graph');
+  if (!graph) throw new Declined('it holds no graph');
   const nodes: OnnxNode[] = [];
   readMessage(graph, (field, value) => {
     if (field === 1) nodes.push(readNode(message(value)));
   });
-  if (nodes.length !== 1) return unsupported(`its graph has ${nodes.length} nodes, not one tree ensemble`);
-  const node = nodes[0];
-  if (node.opType !== 'TreeEnsembleRegressor' || node.domain !== 'ai.onnx.ml') return unsupported(`its node is ${node.domain || 'ai.onnx'} ${node.opType}`);
-  if (node.inputs.length !== 1 || node.inputs[0] !== inputName || node.outputs.length !== 1 || node.outputs[0] !== outputName) {
-    return unsupported('its tree ensemble does not take the model input straight to the chosen output');
+  // The trees' shapes first: whether the kernel takes the model is decided by these alone, before the rest is decoded.
+  const shapes = findEnsembles(nodes, inputName, outputName).map(readShape);
+  const sum = (pick: (shape: EnsembleShape) => number) => shapes.reduce((total, shape) => total + pick(shape), 0);
+  const paddedLeaves = sum((shape) => shape.paddedLeaves);
+  const fileLeaves = sum((shape) => shape.fileLeaves);
+  if (paddedLeaves > MAX_PADDING * fileLeaves) {
+    throw new Declined(`its trees are too unbalanced to fill out (${paddedLeaves} leaves against ${fileLeaves})`);
   }
-  for (const name of node.attributes.keys()) {
-    if (!KNOWN_ATTRIBUTES.has(name)) return unsupported(`its tree ensemble has the attribute ${name}`);
-    if (name.endsWith('_as_tensor')) return unsupported(`its tree ensemble gives ${name} as a tensor`);
+  const walked = sum((shape) => shape.walked);
+  const meanLeafDepths = sum((shape) => shape.meanLeafDepths);
+  if (walked > MAX_WALK_RATIO * meanLeafDepths) {
+    const ratio = (walked / meanLeafDepths).toFixed(2);
+    throw new Declined(`its leaves sit too far above its trees' depth for the tree kernel to be faster (it would walk ${ratio}× their mean depth)`);
   }
+  return layOut(shapes.map(readSplitsAndLeaves));
+}
+
+function isOp(node: OnnxNode, domain: 'ai.onnx' | 'ai.onnx.ml', opType: string): boolean {
+  return node.opType === opType && (node.domain === domain || (domain === 'ai.onnx' && node.domain === ''));
+}
+
+function describe(node: OnnxNode): string {
+  return `${node.domain || 'ai.onnx'} ${node.opType}`;
+}
+
+const ONNX_FLOAT = 1;
+const ONNX_DOUBLE = 11;
+
+/**
+ * The TreeEnsembleRegressor nodes whose sum is the model's output, in the order they are added. Two layouts are
+ * taken, each optionally followed by Identity nodes (onnxmltools' LightGBM converter ends a regressor with one): one
+ * ensemble; and several, each cast to double, summed and cast back to float, as that converter writes a model with
+ * `split` ("sums big forests in chunks"). Every node of the graph must be part of the layout.
+ */
+function findEnsembles(nodes: OnnxNode[], inputName: string, outputName: string): OnnxNode[] {
+  const producers = new Map<string, OnnxNode>();
+  for (const node of nodes) {
+    for (const output of node.outputs) {
+      if (producers.has(output)) throw new Declined(`its graph computes ${output} twice`);
+      producers.set(output, node);
+    }
+  }
+  const used = new Set<OnnxNode>();
+  /** The node computing `value`, past any Identity nodes. */
+  const producer = (value: string): OnnxNode => {
+    for (let node = producers.get(value); ; node = producers.get(node.inputs[0])) {
+      if (!node) throw new Declined(`its graph does not compute ${value} from the input`);
+      if (used.has(node)) throw new Declined(`its graph uses what ${describe(node)} computes twice`);
+      used.add(node);
+      if (!isOp(node, 'ai.onnx', 'Identity') || node.inputs.length !== 1) return node;
+    }
+  };
+  const ensemble = (node: OnnxNode): OnnxNode => {
+    if (!isOp(node, 'ai.onnx.ml', 'TreeEnsembleRegressor')) throw new Declined(`its output is computed by ${describe(node)}, not by a tree ensemble`);
+    if (node.inputs.length !== 1 || node.inputs[0] !== inputName || node.outputs.length !== 1) {
+      throw new Declined('its tree ensemble does not take the model input straight to the chosen output');
+    }
+    return node;
+  };
+  const last = producer(outputName);
+  let ensembles: OnnxNode[];
+  if (isOp(last, 'ai.onnx', 'Cast') && castTo(last) === ONNX_FLOAT && last.inputs.length === 1) {
+    const total = producer(last.inputs[0]);
+    if (!isOp(total, 'ai.onnx', 'Sum')) throw new Declined(`its output is computed by ${describe(total)}, not by a sum of tree ensembles`);
+    ensembles = total.inputs.map((value) => {
+      const cast = producer(value);
+      if (!isOp(cast, 'ai.onnx', 'Cast') || castTo(cast) !== ONNX_DOUBLE || cast.inputs.length !== 1) {
+        throw new Declined(`its sum adds what ${describe(cast)} computes, not a tree ensemble cast to double`);
+      }
+      return ensemble(producer(cast.inputs[0]));
+    });
+  } else {
+    ensembles = [ensemble(last)];
+  }
+  const others = nodes.length - used.size;
+  if (others > 0) throw new Declined(`its graph has ${others} ${others === 1 ? 'node' : 'nodes'} besides its tree ensembles`);
+  return ensembles;
+}
+
+/** The type a Cast node converts to, or −1 when it has other attributes than `to` (and `saturate`, for float8). */
+function castTo(node: OnnxNode): number {
+  for (const name of node.attributes.keys()) if (name !== 'to' && name !== 'saturate') return -1;
+  const to = node.attributes.get('to');
+  return to ? (readAttribute(to).i ?? -1) : -1;
+}
+
+/** One TreeEnsembleRegressor's attributes, decoded when first asked for (see attributeName). */
+type Attributes = (name: string) => Attribute | undefined;
+
+function attributesOf(node: OnnxNode): Attributes {
   const decoded = new Map<string, Attribute>();
-  const attribute = (name: string): Attribute | undefined => {
+  return (name) => {
     const bytes = node.attributes.get(name);
     if (!bytes) return undefined;
     let found = decoded.get(name);
@@ -295,37 +376,65 @@ function compile(bytes: Uint8Array, inputName: string, outputName: string): Tree
     }
     return found;
   };
-  const ints = (name: string) => attribute(name)?.ints ?? [];
-  const floats = (name: string) => attribute(name)?.floats ?? [];
-  if ((attribute('n_targets')?.i ?? 1) !== 1) return unsupported('its tree ensemble has more than one target');
-  if ((attribute('post_transform')?.s ?? 'NONE') !== 'NONE') return unsupported('its tree ensemble has a post-transform');
-  if ((attribute('aggregate_function')?.s ?? 'SUM') !== 'SUM') return unsupported('its tree ensemble does not sum its trees');
-  const baseValues = floats('base_values');
-  if (baseValues.length > 1) return unsupported('its tree ensemble has several base values');
+}
 
-  // The trees' shapes first: whether they fill out is decided by these alone, before the rest is decoded.
+/** What readShape learns of one ensemble: enough to decide whether the kernel takes the model, and to lay it out. */
+interface EnsembleShape {
+  node: OnnxNode;
+  attribute: Attributes;
+  base: number;
+  treeIds: ArrayLike<number>;
+  count: number;
+  /** Each tree's first node in the file, in onnxruntime's order, then `count`. */
+  treeStarts: number[];
+  /** Tree id → its number in that order. */
+  treeIndex: Map<number, number>;
+  /** The index of node `id` of tree number t, or −1. */
+  find: (t: number, id: number) => number;
+  /** Each split's children (−1 for a leaf). */
+  yesAt: Int32Array;
+  noAt: Int32Array;
+  depths: Int32Array;
+  /** Each node's mode, as `modeNames`' index; LEQ is BRANCH_LEQ's (−1 when there is none). */
+  modes: ArrayLike<number>;
+  LEQ: number;
+  paddedLeaves: number;
+  fileLeaves: number;
+  /** Σ over the trees of its depth, and of its leaves' mean depth. */
+  walked: number;
+  meanLeafDepths: number;
+}
+
+function readShape(node: OnnxNode): EnsembleShape {
+  for (const name of node.attributes.keys()) {
+    if (!KNOWN_ATTRIBUTES.has(name)) throw new Declined(`its tree ensemble has the attribute ${name}`);
+    if (name.endsWith('_as_tensor')) throw new Declined(`its tree ensemble gives ${name} as a tensor`);
+  }
+  const attribute = attributesOf(node);
+  const ints = (name: string) => attribute(name)?.ints ?? [];
+  if ((attribute('n_targets')?.i ?? 1) !== 1) throw new Declined('its tree ensemble has more than one target');
+  if ((attribute('post_transform')?.s ?? 'NONE') !== 'NONE') throw new Declined('its tree ensemble has a post-transform');
+  if ((attribute('aggregate_function')?.s ?? 'SUM') !== 'SUM') throw new Declined('its tree ensemble does not sum its trees');
+  const baseValues = attribute('base_values')?.floats ?? [];
+  if (baseValues.length > 1) throw new Declined('its tree ensemble has several base values');
+
   const treeIds = ints('nodes_treeids');
   const count = treeIds.length;
-  if (count === 0) return unsupported('its tree ensemble has no nodes');
-  const listed = <T extends ArrayLike<unknown>>(name: string, list: T): T => {
-    if (list.length !== count) throw new Declined(`its tree ensemble's ${name} has ${list.length} entries for ${count} nodes`);
-    return list;
-  };
-  const nodeIds = listed('nodes_nodeids', ints('nodes_nodeids'));
+  if (count === 0) throw new Declined('its tree ensemble has no nodes');
+  const nodeIds = listed(count, 'nodes_nodeids', ints('nodes_nodeids'));
   const modeNames = attribute('nodes_modes')?.strings ?? [];
-  const modes = listed('nodes_modes', attribute('nodes_modes')?.stringCodes ?? []);
+  const modes = listed(count, 'nodes_modes', attribute('nodes_modes')?.stringCodes ?? []);
   const [LEAF, LT, LEQ] = ['LEAF', 'BRANCH_LT', 'BRANCH_LEQ'].map((mode) => modeNames.indexOf(mode));
-  const trueIds = listed('nodes_truenodeids', ints('nodes_truenodeids'));
-  const falseIds = listed('nodes_falsenodeids', ints('nodes_falsenodeids'));
+  const trueIds = listed(count, 'nodes_truenodeids', ints('nodes_truenodeids'));
+  const falseIds = listed(count, 'nodes_falsenodeids', ints('nodes_falsenodeids'));
 
   // Trees in the order onnxruntime sums them: by first appearance, each tree's nodes together, its root first. Each
   // tree's node ids index a flat table (`where`): converters number a tree's nodes 0 to n − 1.
   const treeStarts: number[] = [];
-  /** Tree id → its number in that order. */
   const treeIndex = new Map<number, number>();
   for (let i = 0; i < count; i++) {
     if (i > 0 && treeIds[i] === treeIds[i - 1]) continue;
-    if (treeIndex.has(treeIds[i])) return unsupported("its trees' nodes are interleaved");
+    if (treeIndex.has(treeIds[i])) throw new Declined("its trees' nodes are interleaved");
     treeIndex.set(treeIds[i], treeStarts.length);
     treeStarts.push(i);
   }
@@ -335,34 +444,29 @@ function compile(bytes: Uint8Array, inputName: string, outputName: string): Tree
   for (let t = 0; t < treeCount; t++) {
     let most = 0;
     for (let i = treeStarts[t]; i < treeStarts[t + 1]; i++) {
-      if (!Number.isSafeInteger(nodeIds[i]) || nodeIds[i] < 0) return unsupported(`a node of tree ${treeIds[i]} has the id ${nodeIds[i]}`);
+      if (!Number.isSafeInteger(nodeIds[i]) || nodeIds[i] < 0) throw new Declined(`a node of tree ${treeIds[i]} has the id ${nodeIds[i]}`);
       most = Math.max(most, nodeIds[i]);
     }
     whereBase[t + 1] = whereBase[t] + most + 1;
   }
-  if (whereBase[treeCount] > 4 * count + 1024) return unsupported('its node ids are far from 0 to n − 1 in each tree');
+  if (whereBase[treeCount] > 4 * count + 1024) throw new Declined('its node ids are far from 0 to n − 1 in each tree');
   const where = new Int32Array(whereBase[treeCount]).fill(-1);
   for (let t = 0; t < treeCount; t++) {
     for (let i = treeStarts[t]; i < treeStarts[t + 1]; i++) {
       const at = whereBase[t] + nodeIds[i];
-      if (where[at] !== -1) return unsupported(`node ${nodeIds[i]} of tree ${treeIds[i]} appears twice`);
+      if (where[at] !== -1) throw new Declined(`node ${nodeIds[i]} of tree ${treeIds[i]} appears twice`);
       where[at] = i;
     }
   }
-  /** The index of node `id` of tree number t, or −1. */
   const find = (t: number, id: number): number => (Number.isSafeInteger(id) && id >= 0 && id < whereBase[t + 1] - whereBase[t] ? where[whereBase[t] + id] : -1);
 
-  // Each tree's depth and each split's children (−1 for a leaf), checking that every split has two children of its
-  // own tree and that it is a tree. The walk keeps (node, level) pairs on one stack, reused from tree to tree.
+  // Each tree's depth and each split's children, checking that every split has two children of its own tree and that
+  // it is a tree. The walk keeps (node, level) pairs on one stack, reused from tree to tree.
   const yesAt = new Int32Array(count).fill(-1);
   const noAt = new Int32Array(count).fill(-1);
   const depths = new Int32Array(treeCount);
   let stack = new Int32Array(64);
-  let paddedLeaves = 0;
-  let fileLeaves = 0;
-  /** Σ over trees of its depth, and of its leaves' mean depth. */
-  let walked = 0;
-  let meanLeafDepths = 0;
+  const shape = { paddedLeaves: 0, fileLeaves: 0, walked: 0, meanLeafDepths: 0 };
   for (let t = 0; t < treeCount; t++) {
     const size = treeStarts[t + 1] - treeStarts[t];
     if (stack.length < 2 * size + 2) stack = new Int32Array(2 * size + 2);
@@ -376,8 +480,8 @@ function compile(bytes: Uint8Array, inputName: string, outputName: string): Tree
     while (top > 0) {
       const d = stack[--top];
       const i = stack[--top];
-      if (++reached > size) return unsupported(`tree ${treeIds[i]} is not a tree (a node is reached twice)`);
-      if (d > MAX_DEPTH) return unsupported(`tree ${treeIds[i]} is deeper than ${MAX_DEPTH}`);
+      if (++reached > size) throw new Declined(`tree ${treeIds[i]} is not a tree (a node is reached twice)`);
+      if (d > MAX_DEPTH) throw new Declined(`tree ${treeIds[i]} is deeper than ${MAX_DEPTH}`);
       const mode = modes[i];
       if (mode === LEAF) {
         depth = Math.max(depth, d);
@@ -385,10 +489,10 @@ function compile(bytes: Uint8Array, inputName: string, outputName: string): Tree
         leafDepths += d;
         continue;
       }
-      if (mode !== LT && mode !== LEQ) return unsupported(`it has ${modeNames[mode]} splits`);
+      if (mode !== LT && mode !== LEQ) throw new Declined(`it has ${modeNames[mode]} splits`);
       const yes = find(t, trueIds[i]);
       const no = find(t, falseIds[i]);
-      if (yes < 0 || no < 0) return unsupported(`a split of tree ${treeIds[i]} points to a node the tree does not have`);
+      if (yes < 0 || no < 0) throw new Declined(`a split of tree ${treeIds[i]} points to a node the tree does not have`);
       yesAt[i] = yes;
       noAt[i] = no;
       stack[top++] = no;
@@ -396,32 +500,46 @@ function compile(bytes: Uint8Array, inputName: string, outputName: string): Tree
       stack[top++] = yes;
       stack[top++] = d + 1;
     }
-    if (reached !== size) return unsupported(`tree ${treeIds[treeStarts[t]]} has nodes its root does not reach`);
+    if (reached !== size) throw new Declined(`tree ${treeIds[treeStarts[t]]} has nodes its root does not reach`);
     depths[t] = depth;
-    paddedLeaves += 2 ** depth;
-    fileLeaves += leafCount;
-    walked += depth;
-    meanLeafDepths += leafDepths / leafCount;
+    shape.paddedLeaves += 2 ** depth;
+    shape.fileLeaves += leafCount;
+    shape.walked += depth;
+    shape.meanLeafDepths += leafDepths / leafCount;
   }
-  if (paddedLeaves > MAX_PADDING * fileLeaves) {
-    return unsupported(`its trees are too unbalanced to fill out (${paddedLeaves} leaves against ${fileLeaves})`);
-  }
-  if (walked > MAX_WALK_RATIO * meanLeafDepths) {
-    const ratio = (walked / meanLeafDepths).toFixed(2);
-    return unsupported(`its leaves sit too far above its trees' depth for the tree kernel to be faster (it would walk ${ratio}× their mean depth)`);
-  }
+  return { node, attribute, base: Math.fround(baseValues[0] ?? 0), treeIds, count, treeStarts, treeIndex, find, yesAt, noAt, depths, modes, LEQ, ...shape };
+}
 
-  // Then every other attribute, which also checks that none names itself twice (attributeName read only the first
-  // name; protobuf keeps the last, and so would onnxruntime): what the splits read and compare with, the weights.
-  for (const name of node.attributes.keys()) attribute(name);
-  const featureIds = listed('nodes_featureids', ints('nodes_featureids'));
-  const values = listed('nodes_values', floats('nodes_values'));
+function listed<T extends ArrayLike<unknown>>(count: number, name: string, list: T): T {
+  if (list.length !== count) throw new Declined(`its tree ensemble's ${name} has ${list.length} entries for ${count} nodes`);
+  return list;
+}
+
+/** An ensemble once the kernel takes it: its shape, and what its splits compare and its leaves hold. */
+interface EnsembleParts extends EnsembleShape {
+  featureIds: ArrayLike<number>;
+  values: ArrayLike<number>;
+  missingTrue: ArrayLike<number>;
+  leafWeight: Float32Array;
+}
+
+/**
+ * Then every other attribute, which also checks that none names itself twice (attributeName read only the first
+ * name; protobuf keeps the last, and so would onnxruntime): what the splits read and compare with, the weights.
+ */
+function readSplitsAndLeaves(shape: EnsembleShape): EnsembleParts {
+  const { attribute, count, treeIds, yesAt, treeIndex, find } = shape;
+  for (const name of shape.node.attributes.keys()) attribute(name);
+  const ints = (name: string) => attribute(name)?.ints ?? [];
+  const floats = (name: string) => attribute(name)?.floats ?? [];
+  const featureIds = listed(count, 'nodes_featureids', ints('nodes_featureids'));
+  const values = listed(count, 'nodes_values', floats('nodes_values'));
   const missingTrue = ints('nodes_missing_value_tracks_true');
-  if (missingTrue.length !== 0 && missingTrue.length !== count) return unsupported('its nodes_missing_value_tracks_true does not give one flag per node');
+  if (missingTrue.length !== 0 && missingTrue.length !== count) throw new Declined('its nodes_missing_value_tracks_true does not give one flag per node');
   for (let i = 0; i < count; i++) {
     if (yesAt[i] < 0) continue;
-    if (!Number.isFinite(values[i])) return unsupported(`a split of tree ${treeIds[i]} has the threshold ${values[i]}`);
-    if (!Number.isSafeInteger(featureIds[i]) || featureIds[i] < 0) return unsupported(`a split reads feature ${featureIds[i]}`);
+    if (!Number.isFinite(values[i])) throw new Declined(`a split of tree ${treeIds[i]} has the threshold ${values[i]}`);
+    if (!Number.isSafeInteger(featureIds[i]) || featureIds[i] < 0) throw new Declined(`a split reads feature ${featureIds[i]}`);
   }
   const leafWeight = new Float32Array(count);
   const weighted = new Uint8Array(count);
@@ -430,19 +548,22 @@ function compile(bytes: Uint8Array, inputName: string, outputName: string): Tree
   const targetIds = ints('target_ids');
   const weights = floats('target_weights');
   if (targetNodes.length !== targetTrees.length || weights.length !== targetTrees.length || (targetIds.length !== 0 && targetIds.length !== targetTrees.length)) {
-    return unsupported("its tree ensemble's target_* lists differ in length");
+    throw new Declined("its tree ensemble's target_* lists differ in length");
   }
   for (let k = 0; k < targetTrees.length; k++) {
-    if ((targetIds[k] ?? 0) !== 0) return unsupported('a leaf weight is for another target than 0');
+    if ((targetIds[k] ?? 0) !== 0) throw new Declined('a leaf weight is for another target than 0');
     const t = treeIndex.get(targetTrees[k]);
     const at = t === undefined ? -1 : find(t, targetNodes[k]);
-    if (at < 0) return unsupported(`a weight is for node ${targetNodes[k]} of tree ${targetTrees[k]}, which does not exist`);
-    if (weighted[at]) return unsupported('a leaf has more than one weight');
+    if (at < 0) throw new Declined(`a weight is for node ${targetNodes[k]} of tree ${targetTrees[k]}, which does not exist`);
+    if (weighted[at]) throw new Declined('a leaf has more than one weight');
     weighted[at] = 1;
     leafWeight[at] = weights[k];
   }
+  return { ...shape, featureIds, values, missingTrue, leafWeight };
+}
 
-
+/** The ensembles' trees, one after the other, filled out in the kernel's layout (CompiledTrees). */
+function layOut(ensembles: EnsembleParts[]): CompiledTrees {
   // Scratch slots: one per (column, where NaN goes) pair that some split uses.
   const slotOf = new Map<number, number>();
   const slotColumns: number[] = [];
@@ -459,68 +580,77 @@ function compile(bytes: Uint8Array, inputName: string, outputName: string): Tree
     return s;
   };
 
+  const treeCount = ensembles.reduce((total, ensemble) => total + ensemble.depths.length, 0);
+  const paddedLeaves = ensembles.reduce((total, ensemble) => total + ensemble.paddedLeaves, 0);
   const internal = paddedLeaves - treeCount;
   const nodeWords = new Int32Array(new SharedArrayBuffer(8 * Math.max(1, internal)));
   const thresholds = new Float32Array(nodeWords.buffer);
   const leaves = new Float32Array(new SharedArrayBuffer(4 * paddedLeaves));
   const trees = new Int32Array(new SharedArrayBuffer(12 * treeCount));
+  const chunkEnds = new Int32Array(new SharedArrayBuffer(4 * ensembles.length));
+  const chunkBases = new Float32Array(new SharedArrayBuffer(4 * ensembles.length));
+  let stack = new Int32Array(64);
   let nodeStart = 0;
   let leafStart = 0;
-  for (let t = 0; t < treeCount; t++) {
-    const depth = depths[t];
-    trees[3 * t] = 2 * nodeStart;
-    trees[3 * t + 1] = leafStart;
-    trees[3 * t + 2] = depth;
-    const firstLeaf = 2 ** depth - 1;
-    // Fill heap position h (at level d) from file node i, with (i, h, d) triples on the stack; a leaf above the last
-    // level fills its whole subtree, its splits sending every row to copies of the same value.
-    const need = 3 * (depth + 2) * 2;
-    if (stack.length < need) stack = new Int32Array(need);
-    let top = 0;
-    stack[top++] = treeStarts[t];
-    stack[top++] = 0;
-    stack[top++] = 0;
-    while (top > 0) {
-      const d = stack[--top];
-      const h = stack[--top];
-      const i = stack[--top];
-      if (d === depth) {
-        leaves[leafStart + h - firstLeaf] = leafWeight[i];
-        continue;
+  let tree = 0;
+  for (const [c, ensemble] of ensembles.entries()) {
+    const { depths, treeStarts, yesAt, noAt, modes, LEQ, featureIds, values, missingTrue, leafWeight } = ensemble;
+    for (let t = 0; t < depths.length; t++, tree++) {
+      const depth = depths[t];
+      trees[3 * tree] = 2 * nodeStart;
+      trees[3 * tree + 1] = leafStart;
+      trees[3 * tree + 2] = depth;
+      const firstLeaf = 2 ** depth - 1;
+      // Fill heap position h (at level d) from file node i, with (i, h, d) triples on the stack; a leaf above the
+      // last level fills its whole subtree, its splits sending every row to copies of the same value.
+      const need = 3 * (depth + 2) * 2;
+      if (stack.length < need) stack = new Int32Array(need);
+      let top = 0;
+      stack[top++] = treeStarts[t];
+      stack[top++] = 0;
+      stack[top++] = 0;
+      while (top > 0) {
+        const d = stack[--top];
+        const h = stack[--top];
+        const i = stack[--top];
+        if (d === depth) {
+          leaves[leafStart + h - firstLeaf] = leafWeight[i];
+          continue;
+        }
+        const at = 2 * (nodeStart + h);
+        const leaf = yesAt[i] < 0;
+        if (leaf) {
+          nodeWords[at] = 0;
+          thresholds[at + 1] = 0;
+        } else {
+          // NaN fails every comparison: onnxruntime sends it to the false branch unless the node tracks missing
+          // values to the true one. Held as −∞ it goes below any threshold, i.e. to the true branch.
+          const nanBelow = missingTrue.length > 0 && missingTrue[i] === 1;
+          nodeWords[at] = slot(featureIds[i], nanBelow) * BLOCK_ROWS;
+          thresholds[at + 1] = modes[i] === LEQ ? nextFloat32Up(values[i]) : values[i];
+        }
+        stack[top++] = leaf ? i : noAt[i];
+        stack[top++] = 2 * h + 2;
+        stack[top++] = d + 1;
+        stack[top++] = leaf ? i : yesAt[i];
+        stack[top++] = 2 * h + 1;
+        stack[top++] = d + 1;
       }
-      const at = 2 * (nodeStart + h);
-      const leaf = yesAt[i] < 0;
-      if (leaf) {
-        nodeWords[at] = 0;
-        thresholds[at + 1] = 0;
-      } else {
-        // NaN fails every comparison: onnxruntime sends it to the false branch unless the node tracks missing values
-        // to the true one. Held as −∞ it goes below any threshold, i.e. to the true branch.
-        const nanBelow = missingTrue.length > 0 && missingTrue[i] === 1;
-        nodeWords[at] = slot(featureIds[i], nanBelow) * BLOCK_ROWS;
-        thresholds[at + 1] = modes[i] === LEQ ? nextFloat32Up(values[i]) : values[i];
-      }
-      stack[top++] = leaf ? i : noAt[i];
-      stack[top++] = 2 * h + 2;
-      stack[top++] = d + 1;
-      stack[top++] = leaf ? i : yesAt[i];
-      stack[top++] = 2 * h + 1;
-      stack[top++] = d + 1;
+      nodeStart += firstLeaf;
+      leafStart += 2 ** depth;
     }
-    nodeStart += firstLeaf;
-    leafStart += 2 ** depth;
+    chunkEnds[c] = tree;
+    chunkBases[c] = ensemble.base;
   }
-  if (slotColumns.length * BLOCK_ROWS > 2 ** 31 - 1) return unsupported('it reads too many features');
+  if (slotColumns.length * BLOCK_ROWS > 2 ** 31 - 1) throw new Declined('it reads too many features');
   return {
-    ok: true,
-    trees: {
-      nodes: nodeWords,
-      leaves,
-      trees,
-      slotColumns: Int32Array.from(slotColumns),
-      slotNanBelow: Uint8Array.from(slotNanBelow),
-      base: Math.fround(baseValues[0] ?? 0),
-      treeCount,
-    },
+    nodes: nodeWords,
+    leaves,
+    trees,
+    slotColumns: Int32Array.from(slotColumns),
+    slotNanBelow: Uint8Array.from(slotNanBelow),
+    chunkEnds,
+    chunkBases,
+    treeCount,
   };
 }

@@ -29,7 +29,7 @@ export interface TreeJob {
 
 export function evaluateTreeBlocks(job: TreeJob): void {
   const B = job.blockRows;
-  const { nodes, leaves, trees, treeCount, slotColumns, slotNanBelow, base } = job.ensemble;
+  const { nodes, leaves, trees, slotColumns, slotNanBelow, chunkEnds, chunkBases } = job.ensemble;
   const thresholds = new Float32Array(nodes.buffer, nodes.byteOffset, nodes.length);
   const slots = slotColumns.length;
   const hasFill = job.fill === job.fill;
@@ -42,15 +42,23 @@ export function evaluateTreeBlocks(job: TreeJob): void {
   }
   const block = new Float32Array(slots * B);
   const sums = new Float32Array(B);
+  const total = new Float64Array(B);
   for (;;) {
     const first = Atomics.add(job.next, 0, 1) * B;
     if (first >= job.rows) return;
     const n = Math.min(B, job.rows - first);
     fillBlock(job.table, job.tableWidth, first, n, source, nanAs, block, B);
     // Rows past the end of a short last block keep the values of the block before: their sums are not written.
-    sums.fill(0);
-    walkTrees(nodes, thresholds, leaves, trees, treeCount, block, sums, B);
-    for (let i = 0; i < n; i++) job.out[first + i] = sums[i] + base;
+    // Each chunk's trees are summed in float32 and its base added in float32; the chunks are added in double, and
+    // the output is that double as a float32 (with one chunk, exactly its float32 sum).
+    total.fill(0);
+    for (let c = 0, from = 0; c < chunkEnds.length; from = chunkEnds[c++]) {
+      sums.fill(0);
+      walkTrees(nodes, thresholds, leaves, trees, from, chunkEnds[c], block, sums, B);
+      const base = chunkBases[c];
+      for (let i = 0; i < B; i++) total[i] += Math.fround(sums[i] + base);
+    }
+    for (let i = 0; i < n; i++) job.out[first + i] = total[i];
   }
 }
 
@@ -79,18 +87,19 @@ export function fillBlock(
   }
 }
 
-/** Adds each tree's leaf for each of the block's B rows to `sums`, tree after tree (onnxruntime's order). */
+/** Adds the leaf of trees [from, end) for each of the block's B rows to `sums`, tree after tree (onnxruntime's order). */
 export function walkTrees(
   nodes: Int32Array,
   thresholds: Float32Array,
   leaves: Float32Array,
   trees: Int32Array,
-  treeCount: number,
+  from: number,
+  end: number,
   block: Float32Array,
   sums: Float32Array,
   B: number,
 ): void {
-  for (let t = 0; t < treeCount; t++) {
+  for (let t = from; t < end; t++) {
     const start = trees[3 * t];
     const depth = trees[3 * t + 2];
     const leaf = trees[3 * t + 1] - (2 ** depth - 1);

@@ -103,7 +103,7 @@ after(async () => {
 describe('the installed package', () => {
   test('holds the built JavaScript and the templates, and no sources, tests or development dependencies', () => {
     const pkg = join(app, 'node_modules/numerai-autopilot');
-    assert.deepEqual(readdirSync(pkg).sort(), ['.github', 'README.md', 'bin', 'dist', 'package.json']);
+    assert.deepEqual(readdirSync(pkg).sort(), ['.github', 'LICENSE', 'README.md', 'bin', 'dist', 'package.json']);
     assert.ok(existsSync(join(pkg, 'dist/cli/index.js')));
     assert.ok(existsSync(join(pkg, '.github/workflow-templates/check-models.yml')));
     assert.equal(existsSync(join(pkg, 'dist/github')), false, 'the action runs from its bundle, not from this package');

@@ -31,7 +31,7 @@ test('the example models pass check against the synthetic v5.2 features.json', a
     [['example_ensemble', 'trees'], ['example_ensemble', 'onnxruntime'], ['example_gbt', 'trees'], ['example_linear', 'onnxruntime']],
   );
   assert.match(text, /example_gbt\n.*\n {7}\S*models\/example_gbt\/model\.onnx: input .*\n {9}runs in the tree kernel\n/);
-  assert.match(text, /ridge\.onnx weight 0\.3: input .*\n {9}runs in onnxruntime \(its node is ai\.onnx\.ml LinearRegressor\)\n/);
+  assert.match(text, /ridge\.onnx weight 0\.3: input .*\n {9}runs in onnxruntime \(its output is computed by ai\.onnx\.ml LinearRegressor, not by a tree ensemble\)\n/);
 });
 
 test('check names model.yml as the reason a tree ensemble runs in onnxruntime when it sets engine: onnxruntime', async () => {

@@ -84,6 +84,17 @@ describe('the tree kernel', () => {
     for (const threads of [1, 2]) assertBitIdentical(await runTrees(trees, table, identity(6), null, threads), expected, `${threads} threads`);
   });
 
+  test('follows onnxruntime to the bit on the layouts onnxmltools writes for LightGBM: an Identity after, chunks summed in double', async () => {
+    for (const [file, chunks] of [['trees_lightgbm.onnx', 1], ['trees_lightgbm_split.onnx', 3]] as const) {
+      const bytes = await readFile(path.join(FIXTURES, file));
+      const trees = compiled(bytes);
+      assert.equal(trees.chunkEnds.length, chunks, file);
+      const table = randomTable(1000, 6, 9, 7);
+      const expected = await onnxruntime(bytes, table.values, table.rows, 6);
+      for (const threads of [1, 3]) assertBitIdentical(await runTrees(trees, table, identity(6), null, threads), expected, `${file}, ${threads} threads`);
+    }
+  });
+
   test('replaces NaN by the fill value before any split, as the ONNX path does', async () => {
     const bytes = await readFile(path.join(FIXTURES, 'trees_semantics.onnx'));
     const table = randomTable(300, 6, 2, 5);
@@ -119,7 +130,7 @@ describe('the tree kernel', () => {
       'trees_gt.onnx': /BRANCH_GT splits/,
       'xgb_classifier.onnx': /TreeEnsembleClassifier/,
       'ridge.onnx': /LinearRegressor/,
-      'ridge_double.onnx': /its graph has 3 nodes, not one tree ensemble/,
+      'ridge_double.onnx': /its output is computed by ai.onnx Reshape, not by a tree ensemble/,
     };
     for (const [file, reason] of Object.entries(reasons)) {
       const bytes = await readFile(path.join(FIXTURES, file));
@@ -150,6 +161,8 @@ describe('the tree kernel', () => {
       missing_child: /a split of tree 0 points to a node the tree does not have/,
       negative_feature: /a split reads feature \d{19}/,
       negative_node_id: /a node of tree 0 has the id \d{19}/,
+      float_sum: /its output is computed by ai\.onnx Sum, not by a tree ensemble/,
+      extra_node: /its graph has 1 node besides its tree ensembles/,
       long_walk: /its leaves sit too far above its trees' depth for the tree kernel to be faster \(it would walk 1\.33× their mean depth\)/,
       no_nodes: /has no nodes/,
       other_target: /a leaf weight is for another target than 0/,
@@ -229,6 +242,8 @@ describe('the tree kernel', () => {
       await addModel(models.dir, 'gbt', `${base}onnx: model.onnx\npostprocess: none\n`, { 'model.onnx': 'xgb_regressor.onnx' });
       await addModel(models.dir, 'ridge', `${base}onnx: model.onnx\npostprocess: none\n`, { 'model.onnx': 'ridge.onnx' });
       await addModel(models.dir, 'gbt_ort', `${base}onnx: model.onnx\npostprocess: none\nengine: onnxruntime\n`, { 'model.onnx': 'xgb_regressor.onnx' });
+      const six = ref.features.slice(0, 6);
+      await addModel(models.dir, 'lgbm', `dataset: v5.2\nfeatures: [${six.join(', ')}]\nonnx: model.onnx\npostprocess: none\n`, { 'model.onnx': 'trees_lightgbm_split.onnx' });
       const loaded = await loadModels(models.dir);
       const byName = new Map(loaded.map((result) => [result.name, result.ok ? result.model : undefined]));
       const gbt = byName.get('gbt')!;
@@ -250,6 +265,16 @@ describe('the tree kernel', () => {
         assertBitIdentical(Float32Array.from(raw), expected, 'engine');
         const [fromSession] = await forced.predictMembers(named, features);
         assertBitIdentical(Float32Array.from(fromSession), expected, 'engine: onnxruntime');
+        const lgbm = await openModel(byName.get('lgbm')!);
+        try {
+          assert.deepEqual(lgbm.engines, ['trees']);
+          const narrow = { ...randomTable(500, 6, 5, 9), columns: six };
+          const [fromKernel] = await lgbm.predictMembers(narrow, six);
+          const chunked = await onnxruntime(await readFile(path.join(FIXTURES, 'trees_lightgbm_split.onnx')), narrow.values, narrow.rows, 6);
+          assertBitIdentical(Float32Array.from(fromKernel), chunked, 'LightGBM layout');
+        } finally {
+          await lgbm.release();
+        }
       } finally {
         await open.release();
         await ridge.release();
