@@ -337,7 +337,9 @@ function findEnsembles(nodes: OnnxNode[], inputName: string, outputName: string)
   let ensembles: OnnxNode[];
   if (isOp(last, 'ai.onnx', 'Cast') && castTo(last) === ONNX_FLOAT && last.inputs.length === 1) {
     const total = producer(last.inputs[0]);
-    if (!isOp(total, 'ai.onnx', 'Sum')) throw new Declined(`its output is computed by ${describe(total)}, not by a sum of tree ensembles`);
+    if (!isOp(total, 'ai.onnx', 'Sum') || total.inputs.length === 0) {
+      throw new Declined(`its output is computed by ${describe(total)}, not by a sum of tree ensembles`);
+    }
     ensembles = total.inputs.map((value) => {
       const cast = producer(value);
       if (!isOp(cast, 'ai.onnx', 'Cast') || castTo(cast) !== ONNX_DOUBLE || cast.inputs.length !== 1) {
@@ -395,7 +397,7 @@ interface EnsembleShape {
   yesAt: Int32Array;
   noAt: Int32Array;
   depths: Int32Array;
-  /** Each node's mode, as `modeNames`' index; LEQ is BRANCH_LEQ's (−1 when there is none). */
+  /** Each node's mode, as its index among nodes_modes' distinct strings; LEQ is BRANCH_LEQ's (−1 when there is none). */
   modes: ArrayLike<number>;
   LEQ: number;
   paddedLeaves: number;
