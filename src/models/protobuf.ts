@@ -115,23 +115,20 @@ export function message(value: FieldValue): Uint8Array {
   return value;
 }
 
-/** Appends a repeated varint field's values, whether written packed (one length-delimited field) or one by one. */
-export function pushVarints(value: FieldValue, into: number[]): void {
-  if (typeof value === 'number') {
-    into.push(value);
-    return;
-  }
-  const cursor = new Cursor(value);
-  while (cursor.offset < value.length) into.push(cursor.varint());
+/** Where a packed repeated field's numbers go, one by one (a number[], or a list of the caller's). */
+export interface NumberSink {
+  push(value: number): void;
 }
 
-/** Appends a repeated float field's values, packed or one by one. */
-export function pushFloats(value: FieldValue, into: number[]): void {
-  if (typeof value === 'number') {
-    into.push(value);
-    return;
-  }
-  if (value.length % 4 !== 0) throw new Error(`a packed float field of ${value.length} bytes (not a multiple of 4)`);
-  const view = new DataView(value.buffer, value.byteOffset, value.length);
-  for (let offset = 0; offset < value.length; offset += 4) into.push(view.getFloat32(offset, true));
+/** Pushes the numbers of a packed repeated varint field (its bytes) onto `into`. */
+export function pushVarints(bytes: Uint8Array, into: NumberSink): void {
+  const cursor = new Cursor(bytes);
+  while (cursor.offset < bytes.length) into.push(cursor.varint());
+}
+
+/** Pushes the numbers of a packed repeated float field (its bytes) onto `into`. */
+export function pushFloats(bytes: Uint8Array, into: NumberSink): void {
+  if (bytes.length % 4 !== 0) throw new Error(`a packed float field of ${bytes.length} bytes (not a multiple of 4)`);
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.length);
+  for (let offset = 0; offset < bytes.length; offset += 4) into.push(view.getFloat32(offset, true));
 }

@@ -73,7 +73,6 @@ interface Attribute {
   stringCodes: ArrayLike<number>;
   strings: string[];
   i?: number;
-  f?: number;
   s?: string;
   /** Set when the attribute holds a tensor or graph, which no attribute read here may. */
   other: boolean;
@@ -172,25 +171,19 @@ function readAttribute(bytes: Uint8Array): Attribute {
   const floats = new NumberList(float32s, bytes.length >> 2);
   const strings = new StringCodes(bytes.length / 3);
   const attribute: Attribute = { ints: [], floats: [], strings: [], stringCodes: [], other: false };
-  const packed: number[] = [];
   readFields(bytes, (field, value, end) => {
     const isBytes = end >= 0;
     if (field === 1 && isBytes) {
       if (name !== '') throw new Declined(`an attribute is named twice (${name}, ${text(bytes.subarray(value, end))})`);
       name = text(bytes.subarray(value, end));
     }
-    else if (field === 2 && !isBytes) attribute.f = value;
     else if (field === 3 && !isBytes) attribute.i = value;
     else if (field === 4 && isBytes) attribute.s = text(bytes.subarray(value, end));
     else if (field === 5 || field === 6 || field === 10 || field === 11 || field === 22 || field === 23) attribute.other = true;
     else if (field === 7 || field === 8) {
       const list = field === 7 ? floats : ints;
       if (!isBytes) list.push(value);
-      else {
-        packed.length = 0;
-        (field === 7 ? pushFloats : pushVarints)(bytes.subarray(value, end), packed);
-        for (const number of packed) list.push(number);
-      }
+      else (field === 7 ? pushFloats : pushVarints)(bytes.subarray(value, end), list);
     } else if (field === 9 && isBytes) strings.push(bytes, value, end);
   });
   attribute.ints = ints.view();
