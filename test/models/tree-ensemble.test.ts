@@ -95,6 +95,14 @@ describe('the tree kernel', () => {
     }
   });
 
+  test('reads numbers packed into one field, as proto3 writers put them, as it reads them one field per value', async () => {
+    const bytes = await readFile(path.join(FIXTURES, 'trees_packed.onnx'));
+    const trees = compiled(bytes);
+    assert.equal(trees.treeCount, 20);
+    const table = randomTable(1000, 6, 10, 7);
+    assertBitIdentical(await runTrees(trees, table, identity(6), null, 2), await onnxruntime(bytes, table.values, table.rows, 6), 'packed');
+  });
+
   test('replaces NaN by the fill value before any split, as the ONNX path does', async () => {
     const bytes = await readFile(path.join(FIXTURES, 'trees_semantics.onnx'));
     const table = randomTable(300, 6, 2, 5);
