@@ -25,7 +25,7 @@ if (unsupported) {
 } else {
   let main;
   try {
-    main = await import("./chunks/main-FKFC2P4S.js");
+    main = await import("./chunks/main-SO2U4KZ5.js");
   } catch (error) {
     setFailed(`The action could not load its code from action/: ${error instanceof Error ? error.message : String(error)}`);
   }
