@@ -34,6 +34,26 @@ test('the example models pass check against the synthetic v5.2 features.json', a
   assert.match(text, /ridge\.onnx weight 0\.3: input .*\n {9}runs in onnxruntime \(its output is computed by ai\.onnx\.ml LinearRegressor, not by a tree ensemble\)\n/);
 });
 
+test('check says why a file the tree kernel is never offered runs in onnxruntime: its input type, a fixed batch, an output column', async () => {
+  const models = await tempModelsDir();
+  try {
+    const base = 'dataset: v5.2\nfeatures: small\nonnx: m.onnx\n';
+    await addModel(models.dir, 'int8', `${base}fill_missing: 2\n`, { 'm.onnx': 'ridge_int8.onnx' });
+    await addModel(models.dir, 'batch', base, { 'm.onnx': 'ridge_batch4.onnx' });
+    await addModel(models.dir, 'classifier', base, { 'm.onnx': 'xgb_classifier.onnx' });
+    const report = await checkModelsFolder(models.dir);
+    assert.equal(report.ok, true, formatCheckReport(report));
+    const reasons = Object.fromEntries(report.models.map((m) => [m.name, m.members.map((member) => [member.engine, member.engineReason])]));
+    assert.deepEqual(reasons, {
+      batch: [['onnxruntime', 'its input takes a fixed batch of 4 rows']],
+      classifier: [['onnxruntime', 'the prediction is column 1 of its output']],
+      int8: [['onnxruntime', 'its input is int8, and the tree kernel takes float32']],
+    });
+  } finally {
+    await models.dispose();
+  }
+});
+
 test('check names model.yml as the reason a tree ensemble runs in onnxruntime when it sets engine: onnxruntime', async () => {
   const models = await tempModelsDir();
   try {
